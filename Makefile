@@ -1,0 +1,33 @@
+# Every target creates or updates .venv first, so each works on a fresh clone.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3.11
+
+.PHONY: install run test chat lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+# Reinstall only when the dependency list changes. torch is installed first and pinned: the CPU build
+# lies on this machine's disk, while letting a dependency resolve it would pull a CUDA build.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/newsdesk ingest seeds
+	$(VENV)/bin/newsdesk chat
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check rag ui evals tests
+
+clean:
+	rm -rf .newsdesk .pytest_cache tests/output

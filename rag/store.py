@@ -1,0 +1,188 @@
+"""The one wrapper around Chroma. Nothing else in newsdesk knows whether the store is embedded
+(PersistentClient in NEWSDESK_DATA_DIR) or a server (HttpClient at NEWSDESK_CHROMA_URL).
+
+Two collections: `<name>_chunks` (one vector per chunk, queried through langchain-chroma) and
+`<name>_articles` (the cleaned article text and metadata, the source of truth for citation offsets;
+its vector is the mean of the article's chunk vectors).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.config import Settings
+from rag.metadata import date_key
+from rag.types import Article, Chunk, Passage
+
+ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash")
+BATCH = 2000  # below Chroma's max batch size
+
+
+def make_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
+
+
+def publisher_key(name: str) -> str:
+    """Case- and article-insensitive publisher key: "the Guardian" == "The Guardian" == "Guardian"."""
+    key = " ".join(name.casefold().replace("’", "'").split())
+    return key[4:] if key.startswith("the ") else key
+
+
+class Store:
+    def __init__(self, client: Any, collection: str, embeddings: Any) -> None:
+        from langchain_chroma import Chroma
+
+        self.client = client
+        self.vectors = Chroma(
+            client=client,
+            collection_name=f"{collection}_chunks",
+            embedding_function=embeddings,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self.chunks = client.get_or_create_collection(f"{collection}_chunks", embedding_function=None)
+        self.articles = client.get_or_create_collection(
+            f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    # --- articles -------------------------------------------------------------------------------
+    def get_article(self, article_id: str) -> Article | None:
+        got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return _article(got["ids"][0], got["documents"][0], got["metadatas"][0])
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        got = self.articles.get(where={"content_hash": content_hash}, limit=1, include=[])
+        return got["ids"][0] if got["ids"] else None
+
+    def list_articles(self) -> list[dict[str, Any]]:
+        """Metadata of every article (no text), sorted by date then title."""
+        rows = []
+        offset = 0
+        while True:
+            got = self.articles.get(include=["metadatas"], limit=BATCH, offset=offset)
+            rows += [{"article_id": i, **_public(m)} for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+            if len(got["ids"]) < BATCH:
+                break
+            offset += BATCH
+        return sorted(rows, key=lambda r: (r.get("published", ""), r.get("title", "")))
+
+    def write_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Upsert the new chunks first, then drop chunks of an older version: a failure half way leaves
+        the old version findable instead of an article with no chunks."""
+        old = set(self.chunks.get(where={"article_id": article.article_id}, include=[])["ids"])
+        base = _article_meta(article)
+        for i in range(0, len(chunks), BATCH):
+            batch = chunks[i : i + BATCH]
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in batch],
+                embeddings=vectors[i : i + BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[{**base, "article_id": c.article_id, "index": c.index, "start": c.start,
+                            "end": c.end} for c in batch],
+            )
+        stale = list(old - {c.chunk_id for c in chunks})
+        if stale:
+            self.chunks.delete(ids=stale)
+        mean = vectors.mean(axis=0)
+        mean = mean / (np.linalg.norm(mean) or 1.0)
+        self.articles.upsert(
+            ids=[article.article_id], embeddings=[mean], documents=[article.text],
+            metadatas=[{**base, "n_chunks": len(chunks), "extra": json.dumps(article.extra, default=str),
+                        "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}],
+        )
+
+    def delete_article(self, article_id: str) -> bool:
+        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+            return False
+        self.chunks.delete(where={"article_id": article_id})
+        self.articles.delete(ids=[article_id])
+        return True
+
+    def counts(self) -> dict[str, int]:
+        return {"articles": self.articles.count(), "chunks": self.chunks.count()}
+
+    # --- chunks ---------------------------------------------------------------------------------
+    def dense(self, vector: list[float], n: int, where: dict[str, Any] | None) -> list[Passage]:
+        if self.chunks.count() == 0:
+            return []
+        hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=where)
+        return [passage(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in hits]
+
+    def get_chunks(self, ids: list[str]) -> list[Passage]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {
+            i: passage(i, d, m, 0.0)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=BATCH, offset=offset)
+            if got["ids"]:
+                yield got["ids"], got["documents"], got["metadatas"]
+            if len(got["ids"]) < BATCH:
+                return
+            offset += BATCH
+
+    # --- revision: lets derived indexes (BM25) know when the store changed ------------------------
+    def revision(self) -> str:
+        return str((self.articles.metadata or {}).get("revision", "0"))
+
+    def bump_revision(self) -> None:
+        self.articles.modify(metadata={"revision": uuid.uuid4().hex})
+
+
+def passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id, article_id=str(meta.get("article_id", "")), text=text,
+        start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
+        **{f: str(meta.get(f, "")) for f in ("title", "publisher", "author", "published", "file", "url")},
+        score=score,
+    )
+
+
+def _article_meta(article: Article) -> dict[str, Any]:
+    meta: dict[str, Any] = {f: getattr(article, f) or "" for f in ARTICLE_FIELDS}
+    meta["publisher_key"] = publisher_key(article.publisher)
+    meta["published_key"] = date_key(article.published)
+    return meta
+
+
+def _public(meta: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in meta.items() if k not in {"publisher_key", "published_key", "extra"}}
+    out["extra"] = json.loads(meta.get("extra") or "{}")
+    return out
+
+
+def _article(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    return Article(
+        article_id=article_id, text=text, extra=json.loads(meta.get("extra") or "{}"),
+        **{f: str(meta.get(f, "")) for f in ARTICLE_FIELDS},
+    )
+
+
+def open_store(settings: Settings, embeddings: Any) -> Store:
+    return Store(make_client(settings), settings.collection, embeddings)

@@ -1,0 +1,50 @@
+"""Word-level helpers shared by BM25, evidence scoring and the citation support check."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves said says say according told tell tells did does do
+    mr mrs ms""".split()
+)
+_WORD = re.compile(r"[\w][\w'’-]*\w|\w")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100",
+}
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals and possessives only (names must stay matchable)."""
+    word = re.sub(r"['’]s$", "", word)
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; numbers keep their digits ("12,000" -> "12000")."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Content terms: stemmed words without stopwords; number words become digits."""
+    out = []
+    for w in words(text):
+        w = _NUMBER_WORDS.get(w, w)
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
+            out.append(stem(w))
+    return out

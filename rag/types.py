@@ -1,0 +1,62 @@
+"""Plain records passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    article_id: str
+    text: str  # cleaned article text; every offset in newsdesk points into this string
+    title: str = ""
+    publisher: str = ""
+    author: str = ""
+    published: str = ""  # ISO date "2017-12-08", or partial "--12-12" when no year was stated
+    file: str = ""
+    url: str = ""
+    source_path: str = ""  # absolute path of the file it came from (for --sync and remove)
+    content_hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str  # == article.text[start:end]
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its article's metadata."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    publisher: str = ""
+    author: str = ""
+    published: str = ""
+    file: str = ""
+    url: str = ""
+    score: float = 0.0
+    rank: int = 0
+
+
+@dataclass
+class Outcome:
+    """What happened to one input file or bulk-file entry during ingest."""
+
+    source: str
+    status: str  # added | unchanged | replaced | duplicate | rejected | removed
+    reason: str = ""
+    article_id: str = ""
+    title: str = ""
+    chunks: int = 0
