@@ -97,7 +97,8 @@ def is_date_only(line: str) -> bool:
 
 
 def read_header(lines: list[str], want_title: bool) -> tuple[dict[str, str], list[str]]:
-    """Metadata stated in the first lines; returns it and the lines left for the body.
+    """Metadata stated in the first lines; returns it and the lines left for the body (the title line
+    and bare date lines are removed; publisher lines and bylines stay, as citable text).
 
     Looks at the first few non-empty lines only: a date deep in the story is not the publication date.
     """
@@ -118,12 +119,11 @@ def read_header(lines: list[str], want_title: bool) -> tuple[dict[str, str], lis
             meta.setdefault("published", parse_date(text))
             body[i] = ""
         elif (m := PUBLISHER_LINE.match(text)) and is_date_only(m["date"]):
+            # Kept in the body (unlike a bare date): it is the citable answer to "who published it, when".
             meta.setdefault("publisher", m["pub"].strip())
             meta.setdefault("published", parse_date(m["date"]))
-            body[i] = ""
         elif (m := BYLINE.match(text)) and len(text) < 120:
             meta.setdefault("author", m["name"].strip())
-            body[i] = ""
     return meta, body
 
 

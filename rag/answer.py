@@ -1,0 +1,194 @@
+"""Answering: evidence first, the LLM only phrases, its text is checked, quoting is the fallback.
+
+1. Retrieve passages (hybrid) and score their sentences against the question (rag.evidence).
+2. Abstain when the evidence is weak: low score, a name in the question the passages never mention,
+   or no sentence of the kind the question asks for (a number for "how many", a date for "when"...).
+3. The LLM sees only the best evidence sentence(s), numbered, and writes a short answer.
+4. What it wrote must pass the support check (rag.support) against the evidence it cites; an
+   unsupported answer is dropped.
+5. If nothing the LLM wrote survives, the answer quotes the best evidence sentence with its citation.
+
+The result is a plain dict in the schema `newsdesk ask --json` prints (see README).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+from rag.evidence import Evidence, select, unknown_names
+from rag.pipeline import Pipeline
+from rag.qtypes import fits, question_type
+from rag.retrieve import Filters
+from rag.support import check
+
+RELEVANCE_RATIO = 0.8  # evidence shown or cited must score at least this share of the best evidence
+NO_ANSWER = re.compile(r"not in (the )?evidence|not (mentioned|stated|provided|specified)|does not (say|mention)"
+                       r"|cannot be determined|no information|i don'?t know|unknown", re.IGNORECASE)
+
+
+def load_prompt() -> tuple[str, str]:
+    text = resources.files("rag").joinpath("prompts/answer.md").read_text(encoding="utf-8")
+    system, user = text.split("\n---\n", 1)
+    return system.strip(), user.strip()
+
+
+def abstention(question: str) -> str:
+    q = question.strip().rstrip("?.! ")
+    if re.match(r"(who|whom|whose|what|which|when|where|why|how)\b", q, re.IGNORECASE):
+        return f"The articles do not say {q[0].lower()}{q[1:]}."
+    return f"The articles do not say whether that is so (“{question.strip()}”)."
+
+
+def shortlist(evidence: list[Evidence], n: int) -> list[Evidence]:
+    best = evidence[0].score
+    return [e for e in evidence[:n] if e.score >= RELEVANCE_RATIO * best]
+
+
+def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float) -> str:
+    """Why the evidence cannot support an answer, or '' when it can."""
+    if not evidence:
+        return "no passages retrieved"
+    if evidence[0].score < min_relevance:
+        return f"best evidence score {evidence[0].score:.2f} is below {min_relevance}"
+    missing = unknown_names(question, evidence)
+    if missing:
+        return f"the passages never mention {', '.join(missing)}"
+    kind = question_type(question)
+    if not any(fits(kind, e.text, question) for e in shortlist(evidence, 3)):
+        return f"no evidence sentence gives the {kind} asked for"
+    return ""
+
+
+def render_evidence(evidence: list[Evidence]) -> str:
+    lines = []
+    for i, e in enumerate(evidence, 1):
+        where = ", ".join(x for x in (e.passage.publisher, e.passage.published) if x)
+        text = " ".join(e.text.split())
+        lines.append(f"[{i}] ({where}) {text}" if where else f"[{i}] {text}")
+    return "\n".join(lines)
+
+
+def generate(question: str, evidence: list[Evidence], llm: Any, on_token: Callable[[str], None] | None) -> str:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    system, user = load_prompt()
+    chain = ChatPromptTemplate.from_messages([("system", system), ("human", user)]) | llm | StrOutputParser()
+    inputs = {"evidence": render_evidence(evidence), "question": question.strip()}
+    if on_token is None:
+        return chain.invoke(inputs)
+    parts = []
+    for token in chain.stream(inputs):
+        parts.append(token)
+        on_token(token)
+    return "".join(parts)
+
+
+def clean_draft(draft: str) -> tuple[str, list[int]]:
+    """The LLM's answer without chatter ("The answer is:", labels, quotes) and the numbers it cited."""
+    text = draft.strip()
+    found = list(re.finditer(r"(the )?(short )?answer( is)?\s*:", text, re.IGNORECASE))
+    if found:
+        text = text[found[-1].end():]
+    text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+    text = re.sub(r"\s*\[\d+\]", "", text).strip().strip("\"“”'").strip()
+    return text, cited
+
+
+def verify(draft: str, shown: list[Evidence], question: str, pipe: Pipeline) -> tuple[str, Evidence] | None:
+    """The LLM's answer and the evidence it rests on, if it passes the support check."""
+    text, cited = clean_draft(draft)
+    if not text or NO_ANSWER.search(text):
+        return None
+    candidates = [shown[n - 1] for n in cited if 0 < n <= len(shown)] or shown
+    vectors = pipe.embedder.encode([text] + [e.text for e in candidates])
+    for e, sim in sorted(zip(candidates, vectors[1:] @ vectors[0], strict=True), key=lambda x: -x[1]):
+        if check(text, e.text, question, float(sim)).ok:
+            return text, e
+    return None
+
+
+def phrase(text: str, e: Evidence) -> str:
+    """The verified answer as the reader sees it, with its citation marker."""
+    body = text.rstrip(" .!?")
+    if len(body.split()) <= 6 and e.passage.publisher:  # a bare name or figure: say who reports it
+        return f"{body}, according to {e.passage.publisher} [1]."
+    return f"{body} [1]."
+
+
+def quote(e: Evidence) -> str:
+    lead = f"According to {e.passage.publisher}" if e.passage.publisher else "One article says"
+    return f"{lead}: “{' '.join(e.text.split())}” [1]"
+
+
+def answer(
+    question: str,
+    pipe: Pipeline,
+    *,
+    k: int | None = None,
+    filters: Filters | None = None,
+    on_token: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    s = pipe.settings
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    passages = pipe.search(question, k, filters)
+    timings["retrieve"] = _ms(t0)
+    t = time.perf_counter()
+    evidence = select(question, passages, pipe.embedder)
+    timings["evidence"] = _ms(t)
+    reason = weak_evidence(question, evidence, s.min_relevance)
+    if reason:
+        timings["total"] = _ms(t0)
+        return _result(question, abstention(question), True, "abstain", None, timings, reason)
+
+    shown = shortlist(evidence, s.evidence_sentences)
+    t = time.perf_counter()
+    try:
+        draft = generate(question, shown, pipe.llm(), on_token)
+    except Exception as exc:  # an unreachable LLM server must not lose the answer: the quote still stands
+        draft, reason = "", f"LLM failed: {type(exc).__name__}: {exc}"
+    timings["llm"] = _ms(t)
+    t = time.perf_counter()
+    verified = verify(draft, shown, question, pipe)
+    timings["verify"] = _ms(t)
+    if verified:
+        text, cited = verified
+        result = _result(question, phrase(text, cited), False, "llm", cited, timings, reason, draft)
+    else:
+        kind = question_type(question)
+        cited = next((e for e in shortlist(evidence, 3) if fits(kind, e.text, question)), evidence[0])
+        result = _result(question, quote(cited), False, "quote", cited, timings, reason, draft)
+    timings["total"] = _ms(t0)
+    return result
+
+
+def _result(question: str, text: str, abstained: bool, mode: str, cited: Evidence | None,
+            timings: dict[str, float], reason: str = "", draft: str = "") -> dict[str, Any]:
+    citations = []
+    if cited is not None:
+        p = cited.passage
+        citations.append({
+            "n": 1, "article_id": p.article_id, "title": p.title, "publisher": p.publisher,
+            "published": p.published, "file": p.file, "chunk_id": p.chunk_id, "quote": cited.text,
+            "start": cited.start, "end": cited.end,
+        })
+    return {
+        "question": question,
+        "answer": text,
+        "abstained": abstained,
+        "citations": citations,
+        "mode": mode,  # llm | quote | abstain
+        "reason": reason,  # why it abstained, or what failed
+        "draft": draft,  # the LLM's unchecked text, for inspection and evals
+        "timings_ms": timings,
+    }
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

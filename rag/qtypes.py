@@ -1,0 +1,118 @@
+"""What kind of answer a question asks for, and the spans of a sentence that could be that answer.
+
+A 135M-parameter model swaps roles freely ("the UN political affairs chief is Ri Yong-ho" from a
+sentence naming both men), and a bag-of-words check cannot see that. So for questions that ask for a
+name, a place, a number or a date, the evidence sentence's own best candidate is found by proximity
+to the question's words, and an LLM answer must contain it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import terms
+
+NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion"
+MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
+DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow"
+# Capitalised words that start sentences or clauses without being names.
+NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
+             "we", "this", "that", "when", "while", "although", "meanwhile", "mr", "mrs", "ms", "photo",
+             "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
+             "experts", "there", "for", "with", "by", "from", "to", "of"}
+_NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
+_JOIN = r"(?:\s+(?:of|de|al|bin|von|van|da|der|the)\s+|\s+|-)"
+NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
+QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
+DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i|ch)")
+TIME_SPAN = re.compile(
+    rf"\b(?:(?:{MONTHS})\s+\d{{1,2}}(?:,?\s+\d{{4}})?(?:\s+(?:to|-|–)\s+(?:(?:{MONTHS})\s+)?\d{{1,2}})?"
+    rf"|\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?|(?:{DAYS})|(?:(?:early|late|mid-)\s*)?(?:{MONTHS})"
+    rf"|\b(?:19|20)\d\d\b)"
+)
+
+
+def question_type(question: str) -> str:
+    q = question.lower().strip()
+    if re.match(r"(how (many|much|long|old|far|often)|what (number|percentage|share|amount))\b", q) or \
+            re.match(r"for how (many|long)\b", q):
+        return "quantity"
+    if re.match(r"(when|what (date|day|year|month|time)|on what (date|day)|in what (year|month)"
+                r"|which (day|date|year|month))\b", q):
+        return "time"
+    if re.match(r"(who|whom|whose)\b", q):
+        return "person"
+    if re.match(r"(where|in (which|what) (city|country|town|place|capital)|which (city|country|town|place))\b", q):
+        return "place"
+    if re.match(r"(which|(at|in|from|to|by|for|on) (which|what) \w+|what is the name)\b", q):
+        return "entity"
+    return "other"
+
+
+def candidates(kind: str, sentence: str, question: str) -> list[str]:
+    """Spans of the sentence that could answer a question of this kind, best first (nearest to the
+    words the sentence shares with the question); [] for kinds without typed answers."""
+    q_terms = set(terms(question))
+    if kind == "quantity":
+        # A number counts only if it stands near a word of the question: "75 days" does not answer
+        # "how many warheads".
+        spans = [(m.start(), m.end()) for m in QUANTITY_SPAN.finditer(sentence)
+                 if set(terms(_window(sentence, m.start(), m.end(), 4))) & q_terms]
+    elif kind == "time":
+        spans = [(m.start(), m.end()) for m in TIME_SPAN.finditer(sentence)]
+    elif kind in {"person", "place", "entity"}:
+        spans = [_trim(sentence, m.start(), m.end(), q_terms) for m in NAME_SPAN.finditer(sentence)]
+        spans = [(a, b) for a, b in spans if re.search(r"[A-Za-z]", sentence[a:b])]
+    else:
+        return []
+    spans = [(a, b) for a, b in spans if b > a and not set(terms(sentence[a:b])) <= q_terms]
+    anchors = [m.start() for m in re.finditer(r"[\w'’-]+", sentence) if set(terms(m.group())) & q_terms]
+    scored = []
+    for a, b in spans:
+        text = sentence[a:b]
+        if kind in {"person", "place"} and (DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text)):
+            continue  # "American", "Thursday": next to names, never the name asked for
+        # Sum of inverse distances to the question's words found in the sentence: the answer to
+        # "who is the UN political affairs chief" sits next to those words, not across the sentence.
+        score = sum(1.0 / (1 + _words_between(sentence, min(a, x), max(b, x))) for x in anchors)
+        if kind == "person" and " " in text:
+            score *= 2  # people are named with two or more words; lone capitals are often not people
+        scored.append((score, -a, text))
+    return [text for *_, text in sorted(scored, reverse=True)]
+
+
+def _window(sentence: str, a: int, b: int, n: int) -> str:
+    before = sentence[:a].split()[-n:]
+    after = sentence[b:].split()[:n]
+    return " ".join(before + after)
+
+
+def _words_between(sentence: str, a: int, b: int) -> int:
+    return max(0, len(sentence[a:b].split()) - 1)
+
+
+def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
+    """Drop edge words that are not names ("The", "But", "Mr") or that the question already says
+    ("United Nations Ja Song Nam" -> "Ja Song Nam"), and trailing possessives."""
+    words = list(re.finditer(r"\S+", sentence[a:b]))
+
+    def known(w: re.Match[str]) -> bool:
+        word = w.group().lower().strip(".,")
+        return word in NOT_NAMES or bool(terms(word)) and set(terms(word)) <= q_terms
+
+    while words and known(words[0]):
+        words.pop(0)
+    while words and known(words[-1]):
+        words.pop()
+    if not words:
+        return a, a
+    start, end = a + words[0].start(), a + words[-1].end()
+    text = sentence[start:end]
+    text = re.sub(r"['’]s$", "", text).rstrip(".,;:")
+    return start, start + len(text)
+
+
+def fits(kind: str, text: str, question: str) -> bool:
+    """Does the text contain something of the kind the question asks for?"""
+    return kind == "other" or bool(candidates(kind, text, question))
