@@ -73,7 +73,10 @@ def chunk_article(article_id: str, text: str, max_chars: int, overlap: int) -> l
         chunks.append(Chunk(chunk_id(article_id, start, end), article_id, len(chunks), start, end, text[start:end]))
         if j + 1 >= len(sentences):
             break
-        i = max(i + 1, j + 1 - overlap)
+        # Repeat the last `overlap` sentences, unless the next chunk could then not reach a new sentence
+        # (it would be a copy of part of this one).
+        nxt = max(i + 1, j + 1 - overlap)
+        i = nxt if sentences[j + 1][1] - sentences[nxt][0] <= max_chars else j + 1
     return chunks
 
 

@@ -35,6 +35,9 @@ def parse(raw: RawDoc) -> Article:
     known = raw.fields
     # Boilerplate goes first, so that an "Advertisement" line is never taken for the title.
     header, lines = read_header(clean_lines(text.split("\n")), want_title=not known.get("title"))
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and known.get("title") and lines[first].strip().casefold() == known["title"].casefold():
+        lines[first] = ""  # the page's own <h1> repeats the title we already have
     body = to_paragraphs(lines)
     if not body.strip():
         raise Rejected(f"{raw.source}: no article text left after cleaning")

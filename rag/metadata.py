@@ -26,9 +26,9 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 DATE_PATTERNS = [
-    re.compile(rf"\b{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),  # 2017-12-08, 2023-10-01T12:00:00
+    re.compile(rf"\b{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),  # 2017-12-08, 2023-10-01T12:00:00
     re.compile(rf"\b(?P<day>[0-3]?\d)\.(?P<mnum>[01]?\d)\.{_YEAR}\b"),  # 08.12.2017: day first (Europe)
-    re.compile(rf"\b(?P<a>[01]?\d)/(?P<b>[0-3]?\d)/{_YEAR}\b"),  # 12/08/2017: month first unless impossible
+    re.compile(rf"\b(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/{_YEAR}\b"),  # 12/08/2017: month first unless impossible
     re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),  # 08 December 2017
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),  # December 8, 2017 / Dec. 8 2017
 ]
@@ -124,6 +124,8 @@ def read_header(lines: list[str], want_title: bool) -> tuple[dict[str, str], lis
             meta.setdefault("published", parse_date(m["date"]))
         elif (m := BYLINE.match(text)) and len(text) < 120:
             meta.setdefault("author", m["name"].strip())
+    if "title" in meta and not any(line.strip() for line in body):
+        return {k: v for k, v in meta.items() if k != "title"}, list(lines)  # a one-line article is all body
     return meta, body
 
 

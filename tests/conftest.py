@@ -1,0 +1,52 @@
+"""Shared fixtures. All state lives in temp dirs; the models are the real bundled ones."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+# Tests must not pick up a developer's own NEWSDESK_* settings.
+for _key in [k for k in os.environ if k.startswith("NEWSDESK_")]:
+    del os.environ[_key]
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+TELEGRAPH = "000_c25ba82d402ee5a4.txt"
+UPI = "003_e4d973081443a5a0.txt"
+DATASET = ROOT / "evals" / "datasets" / "seeds.jsonl"
+
+
+def make_settings(data_dir: Path, **overrides):
+    from rag.config import Settings
+
+    return Settings(data_dir=data_dir, _env_file=None, **overrides)
+
+
+def make_pipeline(data_dir: Path, **overrides):
+    from rag.pipeline import load_pipeline
+
+    return load_pipeline(make_settings(data_dir, **overrides))
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory):
+    """A store holding the two seed articles (shared, read-only for tests)."""
+    from rag.ingest import ingest
+
+    pipe = make_pipeline(tmp_path_factory.mktemp("seeded"))
+    outcomes = ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)
+    assert [o.status for o in outcomes] == ["added", "added"]
+    return pipe
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """An empty store of its own."""
+    return make_pipeline(tmp_path / "store")
+
+
+def dataset_rows() -> list[dict]:
+    return [json.loads(line) for line in DATASET.read_text().splitlines() if line.strip()]
