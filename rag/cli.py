@@ -123,7 +123,8 @@ def cmd_articles(args: argparse.Namespace, pipe: Any) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
-        print(f"{r.get('published') or '?':<10}  {r.get('publisher') or '?':<20}  {r.get('title')}  [{r['article_id']}]")
+        when, who = r.get("published") or "?", r.get("publisher") or "?"
+        print(f"{when:<10}  {who:<20}  {r.get('title')}  [{r['article_id']}]")
     print(f"{len(rows)} articles", file=sys.stderr)
     return 0
 

@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     n_ctx: int = 2048
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_timeout_s: float = 120.0
-    evidence_sentences: int = Field(1, description="Evidence sentences shown to the LLM (the tiny default model does best with one).")
+    # The tiny default model answers best from one sentence; larger models can take more.
+    evidence_sentences: int = Field(1, description="Evidence sentences shown to the LLM.")
     min_relevance: float = Field(0.45, description="Below this evidence score the answer abstains.")
 
     def embedding_model_path(self) -> str:

@@ -21,7 +21,8 @@ def by_status(outcomes):
 
 
 def stored_chunks(pipe):
-    return [(i, d, m) for ids, docs, metas in pipe.store.iter_chunks() for i, d, m in zip(ids, docs, metas, strict=True)]
+    return [(i, d, m) for ids, docs, metas in pipe.store.iter_chunks()
+            for i, d, m in zip(ids, docs, metas, strict=True)]
 
 
 def test_every_stored_chunk_is_an_exact_span_of_its_article(seeded):
@@ -52,7 +53,8 @@ def test_changed_file_replaces_its_chunks(fresh, tmp_path):
     before = {i for i, *_ in stored_chunks(fresh)}
     path = folder / UPI
     anchor = "could be a good starting point, he said."
-    path.write_text(path.read_text().replace(anchor, anchor + "\n\nOfficials in Seoul said the offer would be studied carefully."))
+    added = "\n\nOfficials in Seoul said the offer would be studied carefully."
+    path.write_text(path.read_text().replace(anchor, anchor + added))
     [o1, o2] = run(fresh, folder)
     assert (o1.status, o2.status) == ("unchanged", "replaced")
     assert fresh.store.counts()["articles"] == 2
