@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3.11
 
-.PHONY: install run test chat lint clean
+.PHONY: install browser run test chat lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,10 +20,17 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 run: install
+	$(VENV)/bin/newsdesk serve --ingest seeds
+
+chat: install
 	$(VENV)/bin/newsdesk ingest seeds
 	$(VENV)/bin/newsdesk chat
 
-test: install
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+test: install browser
 	$(VENV)/bin/pytest
 
 lint: install

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from rag.evidence import Evidence, select, unknown_names
+from rag.followup import rewrite
 from rag.pipeline import Pipeline
 from rag.qtypes import fits, question_type
 from rag.retrieve import Filters
@@ -133,10 +134,14 @@ def answer(
     k: int | None = None,
     filters: Filters | None = None,
     on_token: Callable[[str], None] | None = None,
+    history: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """Answer `question`; with `history` (earlier question/answer turns) a follow-up is first rewritten
+    into a standalone question (result["rewritten"])."""
     s = pipe.settings
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    asked, question = question, rewrite(question, history or [])
     passages = pipe.search(question, k, filters)
     timings["retrieve"] = _ms(t0)
     t = time.perf_counter()
@@ -145,7 +150,7 @@ def answer(
     reason = weak_evidence(question, evidence, s.min_relevance)
     if reason:
         timings["total"] = _ms(t0)
-        return _result(question, abstention(question), True, "abstain", None, timings, reason)
+        return _result(asked, question, abstention(asked), True, "abstain", None, timings, reason)
 
     shown = shortlist(evidence, s.evidence_sentences)
     t = time.perf_counter()
@@ -159,16 +164,16 @@ def answer(
     timings["verify"] = _ms(t)
     if verified:
         text, cited = verified
-        result = _result(question, phrase(text, cited), False, "llm", cited, timings, reason, draft)
+        result = _result(asked, question, phrase(text, cited), False, "llm", cited, timings, reason, draft)
     else:
         kind = question_type(question)
         cited = next((e for e in shortlist(evidence, 3) if fits(kind, e.text, question)), evidence[0])
-        result = _result(question, quote(cited), False, "quote", cited, timings, reason, draft)
+        result = _result(asked, question, quote(cited), False, "quote", cited, timings, reason, draft)
     timings["total"] = _ms(t0)
     return result
 
 
-def _result(question: str, text: str, abstained: bool, mode: str, cited: Evidence | None,
+def _result(question: str, rewritten: str, text: str, abstained: bool, mode: str, cited: Evidence | None,
             timings: dict[str, float], reason: str = "", draft: str = "") -> dict[str, Any]:
     citations = []
     if cited is not None:
@@ -183,6 +188,7 @@ def _result(question: str, text: str, abstained: bool, mode: str, cited: Evidenc
         "answer": text,
         "abstained": abstained,
         "citations": citations,
+        "rewritten": rewritten,  # the standalone question actually answered (differs for follow-ups)
         "mode": mode,  # llm | quote | abstain
         "reason": reason,  # why it abstained, or what failed
         "draft": draft,  # the LLM's unchecked text, for inspection and evals

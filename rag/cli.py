@@ -1,4 +1,4 @@
-"""`newsdesk` command line: ingest, remove, articles, search, ask, chat.
+"""`newsdesk` command line: ingest, remove, articles, search, ask, chat, serve.
 
 Output for machines (--json) goes to stdout only; progress and messages go to stderr. Expected
 problems (bad input, unreachable server) end in a one-line message, never a traceback.
@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _filters_args(p)
 
+    p = sub.add_parser("serve", help="serve the web UI (Gradio)")
+    p.add_argument("--host", help="address to bind (default: NEWSDESK_UI_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: NEWSDESK_UI_PORT, 7860)")
+    p.add_argument("--ingest", nargs="*", type=Path, default=[], help="ingest these paths first (idempotent)")
+
     for name, help_text in (("ask", "answer a question with citations"), ("chat", "interactive questions")):
         p = sub.add_parser(name, help=help_text)
         if name == "ask":
@@ -81,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipe = load_pipeline(settings)
     handler = {"ingest": cmd_ingest, "remove": cmd_remove, "articles": cmd_articles, "search": cmd_search,
-               "ask": cmd_ask, "chat": cmd_chat}[args.command]
+               "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}[args.command]
     return handler(args, pipe)
 
 
@@ -210,6 +215,7 @@ def cmd_chat(args: argparse.Namespace, pipe: Any) -> int:
     counts = pipe.store.counts()
     print(f"newsdesk: {counts['articles']} articles, {counts['chunks']} chunks. Ask a question; "
           "an empty line or Ctrl-D quits.", file=sys.stderr)
+    history: list[tuple[str, str]] = []
     while True:
         try:
             line = input("? ")
@@ -219,9 +225,27 @@ def cmd_chat(args: argparse.Namespace, pipe: Any) -> int:
         if not line.strip():
             return 0
         try:
-            print(format_answer(answer(_check_question(line), pipe, k=args.k, filters=_filters(args))) + "\n")
+            result = answer(_check_question(line), pipe, k=args.k, filters=_filters(args), history=history)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
+            continue
+        if result["rewritten"] != result["question"]:
+            print(f"(searched as: {result['rewritten']})")
+        print(format_answer(result) + "\n")
+        history.append((result["question"], result["answer"]))
+
+
+def cmd_serve(args: argparse.Namespace, pipe: Any) -> int:
+    if args.ingest:
+        from rag.ingest import ingest
+
+        print_report(ingest(args.ingest, pipe.settings, pipe.store, pipe.embedder), out=sys.stderr)
+    from ui.app import launch
+
+    host, port = args.host or pipe.settings.ui_host, args.port or pipe.settings.ui_port
+    print(f"newsdesk: serving on http://{host}:{port} (Ctrl-C stops)", file=sys.stderr)
+    launch(pipe.settings, pipe, host=host, port=port)
+    return 0
 
 
 if __name__ == "__main__":

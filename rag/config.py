@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     evidence_sentences: int = Field(1, description="Evidence sentences shown to the LLM.")
     min_relevance: float = Field(0.45, description="Below this evidence score the answer abstains.")
 
+    # Web UI
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+    ui_auth: SecretStr | None = Field(None, description="'user:password' turns on basic auth for the UI.")
+    ui_concurrency: int = Field(1, description="Questions answered at once (the rest wait in the queue).")
+
     def embedding_model_path(self) -> str:
         if self.embedding_model:
             return self.embedding_model

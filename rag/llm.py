@@ -9,6 +9,7 @@ prompt and chain serve every one of them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -29,6 +30,10 @@ def _llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
     from llama_cpp import Llama
 
     return Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+
+
+# One llama.cpp context is not safe to use from two threads at once (the UI serves several readers).
+_LOCK = threading.Lock()
 
 
 class LlamaCppChat(BaseChatModel):
@@ -60,18 +65,20 @@ class LlamaCppChat(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        out = self._client().create_chat_completion(**self._call_args(messages, stop))
+        with _LOCK:
+            out = self._client().create_chat_completion(**self._call_args(messages, stop))
         text = out["choices"][0]["message"]["content"] or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for part in self._client().create_chat_completion(stream=True, **self._call_args(messages, stop)):
-            token = part["choices"][0]["delta"].get("content") or ""
-            if token:
-                if run_manager:
-                    run_manager.on_llm_new_token(token)
-                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+        with _LOCK:
+            for part in self._client().create_chat_completion(stream=True, **self._call_args(messages, stop)):
+                token = part["choices"][0]["delta"].get("content") or ""
+                if token:
+                    if run_manager:
+                        run_manager.on_llm_new_token(token)
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=token))
 
 
 def make_llm(settings: Settings) -> BaseChatModel:

@@ -50,3 +50,25 @@ def fresh(tmp_path):
 
 def dataset_rows() -> list[dict]:
     return [json.loads(line) for line in DATASET.read_text().splitlines() if line.strip()]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def ui_server(tmp_path_factory):
+    """The real Gradio app on 127.0.0.1, over its own seeded store; yields its URL."""
+    from rag.ingest import ingest
+    from ui.app import launch
+
+    pipe = make_pipeline(tmp_path_factory.mktemp("ui-store"))
+    ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)
+    port = free_port()
+    app = launch(pipe.settings, pipe, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()

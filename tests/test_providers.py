@@ -3,25 +3,18 @@ what happens when an LLM server cannot be reached."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
-from conftest import make_settings
+from conftest import free_port, make_settings
 
 from rag.answer import answer
 from rag.pipeline import Pipeline
 
 pytestmark = [pytest.mark.llm, pytest.mark.server]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
