@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default: NEWSDESK_UI_PORT, 7860)")
     p.add_argument("--ingest", nargs="*", type=Path, default=[], help="ingest these paths first (idempotent)")
 
+    p = sub.add_parser("eval", help="run the eval suite and write a report")
+    from evals.runner import add_arguments
+
+    add_arguments(p)
+
     for name, help_text in (("ask", "answer a question with citations"), ("chat", "interactive questions")):
         p = sub.add_parser(name, help=help_text)
         if name == "ask":
@@ -82,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     overrides["provider"] = getattr(args, "provider", None)
     overrides["llm_model"] = getattr(args, "model", None)
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if args.command == "eval":  # builds its own store
+        from evals.runner import run as run_eval
+
+        return run_eval(args, settings)
     from rag.pipeline import load_pipeline
 
     pipe = load_pipeline(settings)

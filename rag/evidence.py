@@ -15,7 +15,7 @@ import numpy as np
 from rag.chunking import split_sentences
 from rag.embeddings import SentenceEmbeddings
 from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
-from rag.qtypes import DEMONYM, fits, question_type
+from rag.qtypes import DEMONYM, TIME_SPAN, fits, question_type
 from rag.text import terms
 from rag.types import Passage
 
@@ -96,10 +96,11 @@ def metadata_intent(question: str) -> str:
 
 def unknown_names(question: str, evidence: list[Evidence]) -> list[str]:
     """Names in the question (capitalised words past the first, acronyms; not adjectives of
-    nationality such as "Chinese") that none of the evidence passages, their titles or publishers
-    mention. A question about someone the articles never name cannot be answered from them."""
+    nationality such as "Chinese", nor months and weekdays) that none of the evidence passages, their
+    titles or publishers mention. A question about someone the articles never name cannot be answered from them."""
     names = [w for i, w in enumerate(re.findall(r"[A-Za-z][\w'’-]*", question))
-             if ((i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper())) and not DEMONYM.fullmatch(w)]
+             if ((i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper()))
+             and not DEMONYM.fullmatch(w) and not TIME_SPAN.fullmatch(w)]
     haystack = " ".join({e.passage.chunk_id: f"{e.passage.title} {e.passage.publisher} {e.passage.text}"
                          for e in evidence}.values())
     have = set(terms(haystack))

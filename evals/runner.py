@@ -1,0 +1,119 @@
+"""`newsdesk eval`: ingest a corpus into a fresh store (or reuse one), ask every question, score it,
+write metrics.json, per_question.jsonl, report.md and plots to --out, print a one-screen summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from evals.datasets import Question, load_jsonl, load_multihop
+from evals.metrics import contains, retrieval, token_f1, with_types
+from evals.report import summary_lines, write_outputs
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATASET = ROOT / "evals" / "datasets" / "seeds.jsonl"
+RETRIEVAL_DEPTH = 10
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", type=Path, action="append", help="dataset file (repeatable; default seeds.jsonl)")
+    p.add_argument("--format", choices=["newsdesk", "multihop"], default="newsdesk", help="dataset format")
+    p.add_argument("--corpus", type=Path, action="append",
+                   help="articles to ingest into a fresh store (default: seeds/ for newsdesk datasets)")
+    p.add_argument("--store", type=Path, help="reuse this data dir as it is instead of ingesting a corpus")
+    p.add_argument("--k", type=int, default=None, help="passages answered from (default: NEWSDESK_K)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--provider", choices=["llamacpp", "ollama", "openai"], help="LLM provider")
+    p.add_argument("--model", help="GGUF path or model name")
+    p.add_argument("--out", type=Path, default=Path("evals/results/latest"), help="where reports go")
+    p.add_argument("--readme", type=Path, help="rewrite the metrics table between the eval markers in this file")
+
+
+def citation_keys(c: dict[str, Any]) -> set[str]:
+    return {v for v in (c.get("file"), c.get("article_id"), c.get("title")) if v}
+
+
+def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str, Any], retrieve_ms: float,
+                   multihop: bool) -> dict[str, Any]:
+    gold_names = set().union(*q.gold) if q.gold else set()
+    abstained = bool(result["abstained"])
+    correct = abstained if not q.answerable else (not abstained and contains(result["answer"], q.answers))
+    citation_ok = []
+    cited_gold = set()
+    for c in result["citations"]:
+        keys = citation_keys(c)
+        in_gold = bool(keys & gold_names)
+        citation_ok.append(in_gold if multihop else in_gold and contains(c["quote"], q.answers))
+        cited_gold |= {i for i, names in enumerate(q.gold) if names & keys}
+    record: dict[str, Any] = {
+        "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable, "gold": q.answers,
+        "answer": result["answer"], "abstained": abstained, "mode": result.get("mode", ""),
+        "reason": result.get("reason", ""), "correct": correct,
+        "f1": token_f1(result["answer"], q.answers) if q.answerable and not abstained else 0.0,
+        "citations": [{"n": c["n"], "file": c["file"], "title": c["title"], "quote": c["quote"]}
+                      for c in result["citations"]],
+        "citation_ok": citation_ok,
+        "citation_recall": len(cited_gold) / len(q.gold) if q.gold else 0.0,
+        "retrieved": [p.get("file") or p.get("title") for p in passages],
+        "retrieve_ms": retrieve_ms, "total_ms": result["timings_ms"].get("total", 0.0),
+    }
+    record.update(retrieval(passages, q.gold))
+    return record
+
+
+def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multihop: bool = False) -> list[dict]:
+    from rag.answer import answer
+
+    records = []
+    for q in tqdm(questions, unit="q", desc="eval", file=sys.stderr, disable=None):
+        t = time.perf_counter()
+        passages = pipe.search(q.question, RETRIEVAL_DEPTH)
+        retrieve_ms = round((time.perf_counter() - t) * 1000, 1)
+        rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id} for p in passages]
+        records.append(score_question(q, rows, answer(q.question, pipe, k=k), retrieve_ms, multihop))
+    return records
+
+
+def load_questions(args: argparse.Namespace) -> list[Question]:
+    paths = args.dataset or [DEFAULT_DATASET]
+    questions: list[Question] = []
+    for path in paths:
+        questions += load_multihop(path) if args.format == "multihop" else load_jsonl(path)
+    return questions[: args.limit] if args.limit else questions
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    from rag.ingest import ingest
+    from rag.pipeline import load_pipeline
+
+    questions = load_questions(args)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
+        data_dir = args.store or Path(tmp)
+        pipe = load_pipeline(settings.model_copy(update={"data_dir": data_dir}))
+        if not args.store:
+            corpus = args.corpus or [ROOT / "seeds"]
+            t = time.perf_counter()
+            outcomes = ingest(corpus, pipe.settings, pipe.store, pipe.embedder)
+            bad = [o for o in outcomes if o.status == "rejected"]
+            print(f"ingested {len(outcomes) - len(bad)} articles ({len(bad)} rejected) in "
+                  f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
+        records = evaluate(questions, pipe, args.k, multihop=args.format == "multihop")
+    metrics = with_types(records)
+    metrics["config"] = {
+        "datasets": [str(p) for p in (args.dataset or [DEFAULT_DATASET])], "format": args.format,
+        "corpus": [str(p) for p in (args.corpus or [])] or (str(args.store) if args.store else "seeds"),
+        "k": args.k or settings.k, "provider": settings.provider, "model": settings.llm_model or "default",
+    }
+    write_outputs(args.out, metrics, records)
+    if args.readme:
+        from evals.report import update_readme
+
+        update_readme(args.readme, metrics)
+    print("\n".join(summary_lines(metrics, args.out)))
+    return 0

@@ -1,0 +1,109 @@
+"""The eval suite: metric definitions on hand-made cases, the MultiHop-RAG format on a written sample,
+and the CI gate: the seeds eval with the default model must not fall below evals/floors.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from evals.datasets import load_jsonl, load_multihop
+from evals.metrics import aggregate, contains, normalize, retrieval, token_f1
+from evals.report import README_END, README_START, update_readme
+
+SAMPLE = ROOT / "evals" / "datasets" / "multihop_sample"
+KEYS = {"hits@1", "hits@3", "hits@4", "hits@5", "hits@10", "mrr@10", "answer_accuracy", "answer_f1",
+        "citation_precision", "citation_recall", "abstention_precision", "abstention_recall", "latency_ms_p50",
+        "latency_ms_p95", "n"}
+
+
+def test_normalisation_and_matching():
+    assert normalize("The 12,000 U.S. service-members!") == "12000 u s service members"
+    assert contains("It involved twelve thousand... no: 12,000 US service members [1].", ["12000"])
+    assert contains("He said seven days.", ["7 days"])
+    assert not contains("Lavrovsky said", ["Lavrov"])  # whole words only
+    assert token_f1("Ja Song Nam, according to UPI", ["Ja Song Nam"]) == pytest.approx(2 * 0.5 * 1 / 1.5)
+
+
+def test_retrieval_hits_and_mrr():
+    passages = [{"file": "c.txt"}, {"file": "a.txt"}, {"url": "u", "title": "B"}, {"file": "a.txt"}]
+    m = retrieval(passages, [{"a.txt"}, {"u", "B"}])
+    assert (m["hits@1"], m["hits@3"], m["hits@10"], m["mrr@10"]) == (0.0, 1.0, 1.0, 0.5)
+    assert retrieval(passages, [{"zzz"}])["mrr@10"] == 0.0
+
+
+def test_aggregate_abstention_and_citations():
+    base = {"hits@1": 1.0, "hits@3": 1.0, "hits@4": 1.0, "hits@5": 1.0, "hits@10": 1.0, "mrr@10": 1.0,
+            "f1": 0.5, "citation_recall": 1.0, "retrieve_ms": 10.0, "total_ms": 100.0, "type": "t"}
+    records = [
+        base | {"answerable": True, "abstained": False, "correct": True, "mode": "llm", "citation_ok": [True]},
+        base | {"answerable": True, "abstained": True, "correct": False, "mode": "abstain", "citation_ok": []},
+        base | {"answerable": False, "abstained": True, "correct": True, "mode": "abstain", "citation_ok": []},
+        base | {"answerable": False, "abstained": False, "correct": False, "mode": "quote", "citation_ok": [False]},
+    ]
+    m = aggregate(records)
+    assert m["answer_accuracy"] == 0.5 and m["citation_precision"] == 0.5
+    assert m["abstention_precision"] == 0.5 and m["abstention_recall"] == 0.5
+    assert m["n_llm"] == 1 and m["answer_accuracy_llm"] == 1.0 and m["n"] == 4
+
+
+def test_dataset_files_are_well_formed():
+    questions = load_jsonl(ROOT / "evals" / "datasets" / "seeds.jsonl")
+    assert len(questions) >= 50 and len({q.id for q in questions}) == len(questions)
+    assert sum(not q.answerable for q in questions) >= 10
+    seeds = {p.name for p in (ROOT / "seeds").iterdir()}
+    for q in questions:
+        assert q.answers if q.answerable else not q.answers
+        assert all(names <= seeds for names in q.gold)
+    sample = load_multihop(SAMPLE / "MultiHopRAG.json")
+    assert {q.type for q in sample} == {"inference_query", "comparison_query", "temporal_query", "null_query"}
+    assert all(len(names) == 2 for q in sample for names in q.gold)  # url and title of one article
+
+
+def run_eval(tmp_path: Path, *args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    out = tmp_path / "report"
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--out", str(out), *args], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "newsdesk eval:" in proc.stdout and "answer_accuracy" in proc.stdout
+    for name in ("metrics.json", "per_question.jsonl", "report.md", "metrics.png", "latency.png"):
+        assert (out / name).stat().st_size > 0
+    return json.loads((out / "metrics.json").read_text())
+
+
+@pytest.mark.llm
+def test_multihop_format_on_the_sample(tmp_path):
+    m = run_eval(tmp_path, "--format", "multihop", "--corpus", str(SAMPLE / "corpus.json"),
+                 "--dataset", str(SAMPLE / "MultiHopRAG.json"))
+    assert KEYS <= set(m) and m["n"] == 7
+    assert set(m["by_type"]) == {"inference_query", "comparison_query", "temporal_query", "null_query"}
+    assert KEYS <= set(m["by_type"]["null_query"])
+    assert m["by_type"]["null_query"]["answer_accuracy"] == 1.0  # both invented-outlet questions abstain
+    assert m["hits@10"] == 1.0  # every evidence article is retrieved in this small corpus
+
+
+@pytest.mark.llm
+def test_eval_gate_on_seeds(tmp_path):
+    """The CI gate: no regression below the floors recorded in the repo."""
+    m = run_eval(tmp_path)
+    floors = json.loads((ROOT / "evals" / "floors.json").read_text())
+    assert m["n"] == len(load_jsonl(ROOT / "evals" / "datasets" / "seeds.jsonl"))
+    assert KEYS <= set(m) and all(KEYS <= set(v) for v in m["by_type"].values())
+    for key in ("answer_accuracy", "citation_precision", "abstention_recall"):
+        assert m[key] >= floors[key], f"{key} fell to {m[key]} (floor {floors[key]})"
+
+
+def test_readme_numbers_are_generated_from_the_committed_results(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    metrics = json.loads((ROOT / "evals" / "results" / "seeds" / "metrics.json").read_text())
+    copy = tmp_path / "README.md"
+    copy.write_text(readme)
+    update_readme(copy, metrics)
+    assert README_START in readme and README_END in readme
+    assert copy.read_text() == readme, "README table differs from evals/results/seeds/metrics.json: run make eval"
