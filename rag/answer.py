@@ -26,9 +26,20 @@ from rag.qtypes import fits, question_type
 from rag.retrieve import Filters
 from rag.support import check
 
+MAX_QUESTION_CHARS = 2000
 RELEVANCE_RATIO = 0.7  # evidence shown or cited must score at least this share of the best evidence
 NO_ANSWER = re.compile(r"not in (the )?evidence|not (mentioned|stated|provided|specified)|does not (say|mention)"
                        r"|cannot be determined|no information|i don'?t know|unknown", re.IGNORECASE)
+
+
+def check_question(text: str) -> str:
+    """The question stripped, or ValueError with a message a reader can act on."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("empty question")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise ValueError(f"question is {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")
+    return text
 
 
 def load_prompt() -> tuple[str, str]:

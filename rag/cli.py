@@ -14,7 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-MAX_QUESTION_CHARS = 2000
 STATUS_WIDTH = 9
 
 
@@ -160,12 +159,9 @@ def _lines(first: str | None) -> Iterator[str]:
 
 
 def _check_question(text: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ValueError("empty question")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise ValueError(f"question is {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")
-    return text
+    from rag.answer import check_question
+
+    return check_question(text)
 
 
 def search_rows(passages: list[Any]) -> list[dict[str, Any]]:

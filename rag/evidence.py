@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.chunking import split_sentences
 from rag.embeddings import SentenceEmbeddings
 from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
@@ -105,7 +103,3 @@ def unknown_names(question: str, evidence: list[Evidence]) -> list[str]:
                          for e in evidence}.values())
     have = set(terms(haystack))
     return [n for n in names if terms(n) and not set(terms(n)) <= have]
-
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a @ b)

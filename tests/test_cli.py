@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, make_pipeline
 
 pytestmark = pytest.mark.llm
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
@@ -18,7 +18,12 @@ NEWSDESK = [sys.executable, "-m", "rag.cli"]
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
+    """Environment for `newsdesk` runs against a store already holding the seeds."""
+    from rag.ingest import ingest
+
     data = tmp_path_factory.mktemp("cli-store")
+    pipe = make_pipeline(data)
+    ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     environ["NEWSDESK_DATA_DIR"] = str(data)
     return environ
@@ -30,6 +35,7 @@ def nd(env, *args, stdin: str | None = None, cwd: Path | None = None) -> subproc
 
 
 def test_ingest_report_and_exit_codes(env, tmp_path):
+    env = env | {"NEWSDESK_DATA_DIR": str(tmp_path / "own-store")}
     folder = tmp_path / "news"
     shutil.copytree(SEEDS, folder)
     (folder / "empty.txt").write_text("")

@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answer import answer
+from rag.answer import answer, check_question
 from rag.config import Settings
 from rag.ingest import ingest, remove
 from rag.pipeline import Pipeline
@@ -33,7 +33,6 @@ from ui.render import (
 )
 
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"]
-MAX_QUESTION_CHARS = 2000
 EXAMPLES = [
     "Who is North Korea's ambassador to the United Nations?",
     "Who told Rex Tillerson that North Korea is open to direct talks?",
@@ -112,11 +111,10 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
 
     def respond(message: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]], k: float,
                 publishers: list[str] | None, after: str, before: str, provider: str, model: str):
-        question = (message or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise gr.Error(f"That question is {len(question)} characters; the limit is {MAX_QUESTION_CHARS}.")
+        try:
+            question = check_question(message)
+        except ValueError as exc:
+            raise gr.Error(f"Cannot ask that: {exc}.") from None
         chat = [*chat, {"role": "user", "content": escape(question)},
                 {"role": "assistant", "content": "<small>searching the articles…</small>"}]
         yield chat, turns, gr.update(), ""
