@@ -22,6 +22,7 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     t0 = time.perf_counter()
+    from evals.metrics import contains
     from rag.answer import answer
     from rag.config import Settings
     from rag.ingest import ingest
@@ -44,8 +45,7 @@ def main() -> None:
             if "llm" in r["timings_ms"]:
                 llm.append(r["timings_ms"]["llm"])
             ok = r["abstained"] if not row["answerable"] else (
-                not r["abstained"] and any(a.lower() in r["answer"].lower().replace(",", "")
-                                           or a.lower() in r["answer"].lower() for a in row["answers"]))
+                not r["abstained"] and contains(r["answer"], row["answers"]))
             modes[r["mode"]] = modes.get(r["mode"], 0) + 1
             key = f"{r['mode']}_{'correct' if ok else 'wrong'}"
             correct[key] = correct.get(key, 0) + 1

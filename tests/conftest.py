@@ -42,10 +42,48 @@ def seeded(tmp_path_factory):
     return pipe
 
 
-@pytest.fixture
-def fresh(tmp_path):
-    """An empty store of its own."""
-    return make_pipeline(tmp_path / "store")
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`) on 127.0.0.1, for the store tests' second pass."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = open(folder / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start; see {log.name}")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def fresh(request, tmp_path):
+    """An empty store of its own: embedded (PersistentClient) or in a real Chroma server
+    (NEWSDESK_CHROMA_URL), so every store test runs against both."""
+    if request.param == "embedded":
+        return make_pipeline(tmp_path / "store")
+    import uuid
+
+    url = request.getfixturevalue("chroma_server")
+    return make_pipeline(tmp_path / "store", chroma_url=url, collection=f"t{uuid.uuid4().hex[:12]}")
 
 
 def dataset_rows() -> list[dict]:
