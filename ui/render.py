@@ -53,7 +53,9 @@ def answer_markdown(result: dict[str, Any], turn: int) -> str:
         if sources:
             parts.append("\n\n<small>Sources: " + " · ".join(sources) + "</small>")
         if result.get("mode") == "quote":
-            parts.append("\n\n<small>(quoted from the article: the model's own wording did not pass the check)</small>")
+            why = ("the language model could not be reached" if result.get("reason", "").startswith("LLM failed")
+                   else "the model's own wording did not pass the check")
+            parts.append(f"\n\n<small>(quoted from the article: {why})</small>")
     return "".join(parts)
 
 
