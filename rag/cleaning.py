@@ -17,8 +17,10 @@ BOILERPLATE = re.compile(
     r"\(?photo:?\)?)$",
     re.IGNORECASE,
 )
-# Lines after which the rest of the page is lists of other stories.
-TRAILERS = re.compile(r"^(latest headlines|more from .*|recommended stories|you may also like)$", re.IGNORECASE)
+# Short lines after which the rest of the page is lists of other stories ("More from the US v Google
+# trial: ..." opening a real story is not one: only short lines after some text count).
+TRAILERS = re.compile(r"^(latest headlines|more from( \w+){1,3}|recommended stories|you may also like|"
+                      r"related (stories|articles))$", re.IGNORECASE)
 # A source line with nothing after it (Turkish/English CMS template: "Kaynak/Source:").
 SOURCE_STUB = re.compile(r"^kaynak\s*/\s*source\s*:", re.IGNORECASE)
 # Suffixes pasted onto captions by photo agencies.
@@ -52,7 +54,7 @@ def clean_lines(lines: list[str]) -> list[str]:
     previous_key = None
     for raw in lines:
         line = CAPTION_SUFFIX.sub("", re.sub(r"[ \t]+", " ", raw).strip())
-        if TRAILERS.match(line):
+        if TRAILERS.match(line) and any(kept):
             break
         if BOILERPLATE.match(line) or SOURCE_STUB.match(line):
             continue

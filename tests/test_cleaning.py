@@ -73,6 +73,14 @@ def test_boilerplate_lines_and_repeated_caption():
     assert clean_lines(lines) == ["Caption here. Photo by X/UPI", "Real sentence one.", ""]
 
 
+def test_trailer_words_opening_a_story_are_not_a_trailer():
+    # From the MultiHop-RAG corpus (TechCrunch, 2023-11-13): once rejected as "no article text".
+    lines = ["More from the US v Google trial: Vertical search, pre-installs and the case of Firefox/Yahoo", "",
+             "We're nearly two months into the Justice Department's landmark antitrust case.", "",
+             "More from TechCrunch", "Other story"]
+    assert clean_lines(lines) == lines[:4]
+
+
 def test_hard_wrapped_lines_are_joined():
     text = to_paragraphs(["The minister said the talks", "would resume next week.", "", "Second paragraph."])
     assert text == "The minister said the talks would resume next week.\n\nSecond paragraph."
