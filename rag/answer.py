@@ -19,6 +19,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+from rag.constraints import find_publishers
 from rag.evidence import Evidence, metadata_intent, select, unknown_names
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
@@ -121,7 +122,10 @@ def verify(draft: str, shown: list[Evidence], question: str, pipe: Pipeline) -> 
         return None
     candidates = [shown[n - 1] for n in cited if 0 < n <= len(shown)] or shown
     vectors = pipe.embedder.encode([text] + [e.text for e in candidates])
+    named = set(find_publishers(text, pipe.publishers()))
     for e, sim in sorted(zip(candidates, vectors[1:] @ vectors[0], strict=True), key=lambda x: -x[1]):
+        if named - {e.passage.publisher} - set(find_publishers(e.text, list(named))):
+            continue  # "The Telegraph and UPI both reported ..." needs a citation to each of them
         if check(text, e.text, question, float(sim)).ok:
             return text, e
     return None
@@ -135,9 +139,28 @@ def phrase(text: str, e: Evidence) -> str:
     return f"{body} [1]."
 
 
-def quote(e: Evidence) -> str:
-    lead = f"According to {e.passage.publisher}" if e.passage.publisher else "One article says"
-    return f"{lead}: “{' '.join(e.text.split())}” [1]"
+def quote(e: Evidence, n: int = 1, also: bool = False) -> str:
+    if e.passage.publisher:
+        lead = f"{e.passage.publisher} also reports" if also else f"According to {e.passage.publisher}"
+    else:
+        lead = "Another article says" if also else "One article says"
+    return f"{lead}: “{' '.join(e.text.split())}” [{n}]"
+
+
+def per_publisher(question: str, evidence: list[Evidence], first: Evidence, publishers: list[str]) -> list[Evidence]:
+    """For a question naming several publishers, the best evidence from each named publisher that the
+    first citation does not already cover (relevant enough, and of the kind asked for)."""
+    kind = question_type(question)
+    best = evidence[0].score
+    extra = []
+    for name in publishers:
+        if name == first.passage.publisher:
+            continue
+        pick = next((e for e in evidence if e.passage.publisher == name and e.score >= 0.5 * best
+                     and fits(kind, e.text, question)), None)
+        if pick is not None:
+            extra.append(pick)
+    return extra
 
 
 def answer(
@@ -155,7 +178,7 @@ def answer(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     asked, question = question, rewrite(question, history or [])
-    passages = pipe.search(question, k, filters)
+    passages, constraints = pipe.search_question(question, k, filters)
     timings["retrieve"] = _ms(t0)
     t = time.perf_counter()
     evidence = select(question, passages, pipe.embedder)
@@ -163,7 +186,8 @@ def answer(
     reason = weak_evidence(question, evidence, s.min_relevance)
     if reason:
         timings["total"] = _ms(t0)
-        return _result(asked, question, abstention(asked), True, "abstain", None, timings, reason)
+        return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | {
+            "constraints": constraints}
 
     shown = shortlist(evidence, s.evidence_sentences)
     t = time.perf_counter()
@@ -176,26 +200,29 @@ def answer(
     verified = verify(draft, shown, question, pipe)
     timings["verify"] = _ms(t)
     if verified:
-        text, cited = verified
-        result = _result(asked, question, phrase(text, cited), False, "llm", cited, timings, reason, draft)
+        text, first = verified
+        body, mode = phrase(text, first), "llm"
     else:
         kind = question_type(question)
-        cited = next((e for e in shortlist(evidence, 3) if fits(kind, e.text, question)), evidence[0])
-        result = _result(asked, question, quote(cited), False, "quote", cited, timings, reason, draft)
+        first = next((e for e in shortlist(evidence, 3) if fits(kind, e.text, question)), evidence[0])
+        body, mode = quote(first), "quote"
+    # Several publishers named ("what did The Telegraph and UPI report ..."): each one's own evidence.
+    others = per_publisher(question, evidence, first, constraints["publishers"])
+    body = " ".join([body] + [quote(e, n, also=True) for n, e in enumerate(others, 2)])
+    result = _result(asked, question, body, False, mode, [first, *others], timings, reason, draft)
     timings["total"] = _ms(t0)
+    result["constraints"] = constraints  # publishers and dates read from the question, and whether relaxed
     return result
 
 
-def _result(question: str, rewritten: str, text: str, abstained: bool, mode: str, cited: Evidence | None,
+def _result(question: str, rewritten: str, text: str, abstained: bool, mode: str, cited: list[Evidence],
             timings: dict[str, float], reason: str = "", draft: str = "") -> dict[str, Any]:
-    citations = []
-    if cited is not None:
-        p = cited.passage
-        citations.append({
-            "n": 1, "article_id": p.article_id, "title": p.title, "publisher": p.publisher,
-            "published": p.published, "file": p.file, "chunk_id": p.chunk_id, "quote": cited.text,
-            "start": cited.start, "end": cited.end,
-        })
+    citations = [
+        {"n": n, "article_id": e.passage.article_id, "title": e.passage.title, "publisher": e.passage.publisher,
+         "published": e.passage.published, "file": e.passage.file, "chunk_id": e.passage.chunk_id,
+         "quote": e.text, "start": e.start, "end": e.end}
+        for n, e in enumerate(cited, 1)
+    ]
     return {
         "question": question,
         "answer": text,

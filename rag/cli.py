@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show the passages the answerer would see")
     p.add_argument("query", nargs="?", help="query; without it, one query per line from stdin")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--explain", action="store_true",
+                   help='with --json, print {"constraints": ..., "results": [...]} instead of the bare list')
     _filters_args(p)
 
     p = sub.add_parser("serve", help="serve the web UI (Gradio)")
@@ -173,15 +175,20 @@ def search_rows(passages: list[Any]) -> list[dict[str, Any]]:
 def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
     status = 0
     for query in _lines(args.query):
+        constraints: dict[str, Any] = {}
         try:
-            rows = search_rows(pipe.search(_check_question(query), args.k, _filters(args)))
+            passages, constraints = pipe.search_question(_check_question(query), args.k, _filters(args))
+            rows = search_rows(passages)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
             status = 2
             rows = []
         if args.json:
-            print(json.dumps(rows, ensure_ascii=False), flush=True)
+            out: Any = {"constraints": constraints, "results": rows} if args.explain else rows
+            print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
+            if constraints.get("publishers") or constraints.get("after") or constraints.get("before"):
+                print(f"(constraints: {json.dumps(constraints, ensure_ascii=False)})")
             for r in rows:
                 print(f"{r['rank']:>2}. {r['score']:.4f}  {r['publisher'] or '?'} · {r['title']} "
                       f"[{r['start']}-{r['end']}]\n    {' '.join(r['text'].split())[:300]}")

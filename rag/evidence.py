@@ -58,8 +58,8 @@ def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings)
 
     score = 0.65 * cosine(question, sentence) + 0.35 * coverage of the question's terms (the sentence,
     its article's title and publisher count), + 0.1 when the sentence holds the kind of answer asked
-    for (a number for "how many"...), + 0.3 for a byline or "Publisher, date" line when the question
-    asks who wrote or when/who published an article (those lines are the citable answer).
+    for (a number for "how many"...). Bylines and "Publisher, date" lines are evidence only when the
+    question asks who wrote or published an article, or when (then + 0.3: they are the citable answer).
     """
     found = sentences_of(passages)
     if not found:
@@ -71,12 +71,15 @@ def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings)
     wants = metadata_intent(question)
     out = []
     for (p, a, b, text), sim in zip(found, sims, strict=True):
+        line = text.strip()
+        is_byline = bool(BYLINE.match(line))
+        is_dateline = bool((m := PUBLISHER_LINE.match(line)) and is_date_only(m["date"]))
+        if (is_byline or is_dateline) and not wants:
+            continue  # "By Jennie Oh", "The Telegraph, 08 December 2017": evidence only of who and when
         s_terms = set(terms(text)) | set(terms(p.title)) | set(terms(p.publisher))
         coverage = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
         score = 0.65 * float(sim) + 0.35 * coverage + (0.1 if fits(kind, text, question) else 0.0)
-        if wants == "author" and BYLINE.match(text.strip()):
-            score += 0.3
-        if wants == "published" and (m := PUBLISHER_LINE.match(text.strip())) and is_date_only(m["date"]):
+        if is_byline or is_dateline:
             score += 0.3
         out.append(Evidence(p, a, b, text, float(sim), coverage, score))
     return sorted(out, key=lambda e: -e.score)

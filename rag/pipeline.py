@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from rag.config import Settings
+from rag.constraints import analyze
 from rag.embeddings import SentenceEmbeddings, load_embeddings
 from rag.lexical import LexicalIndex, lexical_index
 from rag.retrieve import Filters, hybrid
@@ -21,6 +23,7 @@ class Pipeline:
     store: Store
     _lexical: LexicalIndex | None = None
     _llm: Any = None
+    _publishers: tuple[str, list[str]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def lexical(self) -> LexicalIndex:
@@ -39,11 +42,49 @@ class Pipeline:
                 self._llm = make_llm(self.settings)
             return self._llm
 
+    def publishers(self) -> list[str]:
+        """Publisher names in the store (cached per store revision)."""
+        with self._lock:
+            revision = self.store.revision()
+            if self._publishers is None or self._publishers[0] != revision:
+                names = sorted({r["publisher"] for r in self.store.list_articles() if r.get("publisher")})
+                self._publishers = (revision, names)
+            return self._publishers[1]
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         s = self.settings
         k = k or s.k
         return hybrid(query, self.embedder.embed_query(query), self.store, self.lexical(), k=k,
                       candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters)
+
+    def search_question(self, question: str, k: int | None = None,
+                        filters: Filters | None = None) -> tuple[list[Passage], dict[str, Any]]:
+        """Retrieval for a reader's question: publishers and dates named in it become filters (filters
+        given explicitly win), several publishers one sub-query each, merged in turn so each named
+        source gets evidence. If the question's own constraints leave nothing, they are dropped
+        ("relaxed") rather than answering from nothing."""
+        k = k or self.settings.k
+        given = filters or Filters()
+        found = analyze(question, self.publishers())
+        merged = Filters(given.publishers or found.publishers, given.after or found.after,
+                         given.before or found.before)
+        passages = self._search_each(question, k, merged)
+        relaxed = False
+        if not passages and found and merged != given:
+            passages, relaxed = self.search(question, k, given), True
+        constraints = {"publishers": merged.publishers, "after": merged.after or None,
+                       "before": merged.before or None, "from_question": found.as_dict(), "relaxed": relaxed}
+        return passages, constraints
+
+    def _search_each(self, question: str, k: int, filters: Filters) -> list[Passage]:
+        if len(filters.publishers) < 2:
+            return self.search(question, k, filters)
+        per = max(2, -(-k // len(filters.publishers)))
+        lists = [self.search(question, per, Filters([p], filters.after, filters.before)) for p in filters.publishers]
+        merged = [p for group in zip_longest(*lists) for p in group if p is not None][:k]
+        for rank, p in enumerate(merged, 1):
+            p.rank = rank
+        return merged
 
 
 def load_pipeline(settings: Settings) -> Pipeline:

@@ -12,7 +12,7 @@ from rag.store import Store, publisher_key
 from rag.types import Passage
 
 
-@dataclass
+@dataclass(eq=True)
 class Filters:
     publishers: list[str] = field(default_factory=list)
     after: str = ""  # ISO date, inclusive

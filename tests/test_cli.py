@@ -91,6 +91,10 @@ def test_search_json_and_filters(env):
     assert {r["publisher"] for r in json.loads(upi.stdout)} == {"UPI"}
     batch = nd(env, "search", "--json", "-k", "1", stdin="drill\nambassador\n")
     assert len(batch.stdout.splitlines()) == 2
+    query = "What did The Telegraph report about the drill?"
+    explained = json.loads(nd(env, "search", "--json", "--explain", query).stdout)
+    assert explained["constraints"]["publishers"] == ["The Telegraph"]
+    assert {r["publisher"] for r in explained["results"]} == {"The Telegraph"}
 
 
 def test_articles_and_remove(env, tmp_path):

@@ -1,0 +1,75 @@
+"""Question analysis: publishers and dates named in a question, and what retrieval does with them."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import TELEGRAPH, UPI
+
+from rag.answer import answer
+from rag.constraints import analyze, find_dates, find_publishers
+
+KNOWN = ["The Telegraph", "UPI", "The Verge", "TechCrunch", "The Guardian", "Fortune", "The New York Times", "Time"]
+
+
+@pytest.mark.parametrize(
+    ("question", "publishers"),
+    [
+        ("What did The Telegraph report about the drill?", ["The Telegraph"]),
+        ("According to UPI, who is the ambassador?", ["UPI"]),
+        ("As reported by both The Verge and TechCrunch, which startup raised money?", ["The Verge", "TechCrunch"]),
+        ("What did the guardian say about it?", ["The Guardian"]),  # case and article tolerant
+        ("Did the Guardian's story name him?", ["The Guardian"]),
+        ("What did The New York Times report?", ["The New York Times"]),  # not also "Time"
+        ("Who made a fortune from the deal?", []),  # a common word is not the magazine
+        ("What time did the drill start?", []),
+    ],
+)
+def test_publishers_from_the_question(question, publishers):
+    assert find_publishers(question, KNOWN) == publishers
+
+
+@pytest.mark.parametrize(
+    ("question", "after", "before"),
+    [
+        ("What did Fortune report in October 2023?", "2023-10-01", "2023-10-31"),
+        ("Which startups raised money in 2023?", "2023-01-01", "2023-12-31"),
+        ("What happened after October 2023?", "2023-11-01", ""),
+        ("What was reported since October 2023?", "2023-10-01", ""),
+        ("Which reports came before November 2023?", "", "2023-10-31"),
+        ("What did the minister say after the summit on 8 December 2017?", "2017-12-08", ""),
+        ("What did the minister say about the summit?", "", ""),
+    ],
+)
+def test_dates_from_the_question(question, after, before):
+    assert find_dates(question) == (after, before)
+
+
+@pytest.mark.llm
+def test_telegraph_question_retrieves_only_the_telegraph(seeded):
+    passages, constraints = seeded.search_question("What did The Telegraph report about the drill?", 10)
+    assert passages and {p.file for p in passages} == {TELEGRAPH}
+    assert constraints["publishers"] == ["The Telegraph"] and not constraints["relaxed"]
+    result = answer("What did The Telegraph report about the drill?", seeded)
+    assert [c["file"] for c in result["citations"]] == [TELEGRAPH]
+    assert "drill" in result["citations"][0]["quote"]
+    assert result["constraints"]["publishers"] == ["The Telegraph"]
+
+
+@pytest.mark.llm
+def test_two_publishers_each_get_a_citation(seeded):
+    result = answer("What did The Telegraph and UPI both report about Joseph Yun?", seeded)
+    assert {c["file"] for c in result["citations"]} == {TELEGRAPH, UPI}
+    assert all("Joseph Yun" in c["quote"] for c in result["citations"])
+    assert "[1]" in result["answer"] and "[2]" in result["answer"]
+
+
+@pytest.mark.llm
+def test_constraints_that_match_nothing_are_relaxed(seeded):
+    passages, constraints = seeded.search_question("What happened to North Korea talks in 2019?", 5)
+    assert constraints["from_question"]["after"] == "2019-01-01" and constraints["relaxed"]
+    assert passages  # retrieval falls back to the whole store rather than answering from nothing
+
+
+def test_analyze_combines_both():
+    c = analyze("What did TechCrunch report in November 2023?", KNOWN)
+    assert c.as_dict() == {"publishers": ["TechCrunch"], "after": "2023-11-01", "before": "2023-11-30"}
