@@ -26,6 +26,7 @@ from rag.pipeline import Pipeline
 from rag.qtypes import fits, question_type
 from rag.retrieve import Filters
 from rag.support import check
+from rag.types import Passage
 
 MAX_QUESTION_CHARS = 2000
 RELEVANCE_RATIO = 0.7  # evidence shown or cited must score at least this share of the best evidence
@@ -163,6 +164,22 @@ def per_publisher(question: str, evidence: list[Evidence], first: Evidence, publ
     return extra
 
 
+def reprints(e: Evidence, pipe: Pipeline) -> list[Evidence]:
+    """The cited sentence in other outlets' copies of the same story (found by retrieval's duplicate
+    folding), each as its own citation with offsets into that article."""
+    out = []
+    for copy in e.passage.also_in:
+        article = pipe.store.get_article(copy["article_id"])
+        start = article.text.find(e.text) if article else -1
+        if article is None or start < 0:
+            continue  # the copy words this sentence differently: no exact span to cite
+        passage = Passage(chunk_id=copy["chunk_id"], article_id=article.article_id, text=e.text, start=start,
+                          end=start + len(e.text), title=article.title, publisher=article.publisher,
+                          published=article.published, file=article.file, url=article.url)
+        out.append(Evidence(passage, start, start + len(e.text), e.text, e.similarity, e.coverage, e.score))
+    return out
+
+
 def answer(
     question: str,
     pipe: Pipeline,
@@ -209,7 +226,12 @@ def answer(
     # Several publishers named ("what did The Telegraph and UPI report ..."): each one's own evidence.
     others = per_publisher(question, evidence, first, constraints["publishers"])
     body = " ".join([body] + [quote(e, n, also=True) for n, e in enumerate(others, 2)])
-    result = _result(asked, question, body, False, mode, [first, *others], timings, reason, draft)
+    copies = reprints(first, pipe)
+    if copies:
+        n0 = 2 + len(others)
+        runs = ", ".join(f"{e.passage.publisher or e.passage.title} [{n}]" for n, e in enumerate(copies, n0))
+        body += f" The same text also ran in {runs}."
+    result = _result(asked, question, body, False, mode, [first, *others, *copies], timings, reason, draft)
     timings["total"] = _ms(t0)
     result["constraints"] = constraints  # publishers and dates read from the question, and whether relaxed
     return result

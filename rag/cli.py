@@ -168,7 +168,7 @@ def _check_question(text: str) -> str:
 
 def search_rows(passages: list[Any]) -> list[dict[str, Any]]:
     keys = ("rank", "score", "article_id", "title", "publisher", "published", "file", "url", "chunk_id",
-            "text", "start", "end")
+            "text", "start", "end", "also_in")
     return [{k: getattr(p, k) for k in keys} for p in passages]
 
 

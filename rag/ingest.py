@@ -11,6 +11,7 @@ import hashlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -20,7 +21,8 @@ from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
 from rag.loaders import RawDoc, Rejected, discover, load
 from rag.metadata import parse_date, read_dateline, read_header
-from rag.store import Store
+from rag.store import Store, mean_vector
+from rag.text import containment, shingles
 from rag.types import Article, Outcome
 
 Progress = Callable[[int, int, str], None]
@@ -68,6 +70,19 @@ def embed_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def story_of(article: Article, vector: Any, store: Store) -> str:
+    """The story an article belongs to: that of a stored article from another source whose text it
+    nearly repeats (same wire story, other outlet: close vectors, then >= 60% shared 5-word shingles),
+    else its own id. Retrieval folds passages of one story into one result."""
+    mine = shingles(article.text)
+    for other, similarity in store.nearest_articles(vector, 3):
+        if other.article_id == article.article_id or similarity < 0.85:
+            continue
+        if containment(mine, shingles(other.text)) >= 0.6:
+            return other.story_id or other.article_id
+    return article.article_id
+
+
 def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings) -> Outcome:
     article = parse(raw)
     existing = store.get_article(article.article_id)
@@ -79,6 +94,7 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
     chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
                            settings.chunk_overlap_sentences)
     vectors = embedder.encode([embed_text(article.title, c.text) for c in chunks])
+    article.story_id = story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)
     status = "replaced" if existing else "added"
     return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=len(chunks))

@@ -61,14 +61,38 @@ def hybrid(
     filters = filters or Filters()
     dense = store.dense(query_vector, candidates, filters.where())
     lex = lexical.search(query, candidates, lexical.mask(*filters.keys()))
-    fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[:k]
+    # Fuse deeper than k: copies of one wire story are folded together below and must not leave
+    # the list short.
+    fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[: 3 * k]
     by_id = {p.chunk_id: p for p in dense}
     missing = [cid for cid, _ in fused if cid not in by_id]
     by_id.update({p.chunk_id: p for p in store.get_chunks(missing)})
-    out = []
-    for rank, (cid, score) in enumerate(fused, 1):
+    ranked = []
+    for cid, score in fused:
         if cid in by_id:
-            p = by_id[cid]
-            p.rank, p.score = rank, round(score, 6)
+            by_id[cid].score = round(score, 6)
+            ranked.append(by_id[cid])
+    out = collapse_copies(ranked)[:k]
+    for rank, p in enumerate(out, 1):
+        p.rank = rank
+    return out
+
+
+def collapse_copies(passages: list[Passage]) -> list[Passage]:
+    """Fold passages from other articles of the same story (one wire story run by several outlets,
+    detected at ingest) into the best-ranked one: the copy's outlet goes into `also_in`, its slot to
+    the next passage."""
+    kept: dict[str, Passage] = {}
+    out = []
+    for p in passages:
+        story = p.story_id or p.article_id
+        first = kept.get(story)
+        if first is None:
+            kept[story] = p
             out.append(p)
+        elif p.article_id != first.article_id and p.article_id not in {a["article_id"] for a in first.also_in}:
+            first.also_in.append({"publisher": p.publisher, "article_id": p.article_id, "title": p.title,
+                                  "published": p.published, "chunk_id": p.chunk_id})
+        elif p.article_id == first.article_id:
+            out.append(p)  # another passage of the same article is not a copy
     return out

@@ -21,7 +21,8 @@ from rag.config import Settings
 from rag.metadata import date_key
 from rag.types import Article, Chunk, Passage
 
-ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash")
+ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash",
+                  "story_id")
 BATCH = 2000  # below Chroma's max batch size
 
 
@@ -73,6 +74,15 @@ class Store:
         got = self.articles.get(where={"content_hash": content_hash}, limit=1, include=[])
         return got["ids"][0] if got["ids"] else None
 
+    def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[Article, float]]:
+        """Stored articles closest to a vector (their mean chunk vector), with cosine similarity."""
+        if self.articles.count() == 0:
+            return []
+        got = self.articles.query(query_embeddings=[vector], n_results=min(n, self.articles.count()),
+                                  include=["documents", "metadatas", "distances"])
+        return [(_article(i, d, m), 1.0 - dist) for i, d, m, dist in
+                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)]
+
     def list_articles(self) -> list[dict[str, Any]]:
         """Metadata of every article (no text), sorted by date then title."""
         rows = []
@@ -102,10 +112,8 @@ class Store:
         stale = list(old - {c.chunk_id for c in chunks})
         if stale:
             self.chunks.delete(ids=stale)
-        mean = vectors.mean(axis=0)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
         self.articles.upsert(
-            ids=[article.article_id], embeddings=[mean], documents=[article.text],
+            ids=[article.article_id], embeddings=[mean_vector(vectors)], documents=[article.text],
             metadatas=[{**base, "n_chunks": len(chunks), "extra": json.dumps(article.extra, default=str),
                         "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}],
         )
@@ -155,12 +163,17 @@ class Store:
         self.articles.modify(metadata={"revision": uuid.uuid4().hex})
 
 
+def mean_vector(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
+
+
 def passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
     return Passage(
         chunk_id=chunk_id, article_id=str(meta.get("article_id", "")), text=text,
         start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
         **{f: str(meta.get(f, "")) for f in ("title", "publisher", "author", "published", "file", "url")},
-        score=score,
+        story_id=str(meta.get("story_id") or meta.get("article_id", "")), score=score,
     )
 
 

@@ -48,3 +48,14 @@ def terms(text: str) -> list[str]:
         if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
             out.append(stem(w))
     return out
+
+
+def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    """Word n-grams, for near-duplicate detection."""
+    w = re.findall(r"\w+", text.lower())
+    return {tuple(w[i : i + n]) for i in range(max(1, len(w) - n + 1))}
+
+
+def containment(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    """Share of the smaller shingle set found in the other: 1.0 when one text contains the other."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0

@@ -18,6 +18,7 @@ class Article:
     url: str = ""
     source_path: str = ""  # absolute path of the file it came from (for --sync and remove)
     content_hash: str = ""
+    story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.story_of)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,8 +47,10 @@ class Passage:
     published: str = ""
     file: str = ""
     url: str = ""
+    story_id: str = ""
     score: float = 0.0
     rank: int = 0
+    also_in: list[dict[str, str]] = field(default_factory=list)  # the same text run by other outlets
 
 
 @dataclass

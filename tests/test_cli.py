@@ -84,7 +84,7 @@ def test_search_json_and_filters(env):
     rows = json.loads(out.stdout)
     assert [r["rank"] for r in rows] == [1, 2, 3]
     keys = {"rank", "score", "article_id", "title", "publisher", "published", "file", "url", "chunk_id", "text",
-            "start", "end"}
+            "start", "end", "also_in"}
     assert all(set(r) == keys for r in rows)
     assert "12,000 US service members" in rows[0]["text"]
     upi = nd(env, "search", "--json", "--publisher", "upi", "drill")

@@ -47,3 +47,28 @@ def test_bm25_index_persists_and_follows_the_store(tmp_path):
     # A second process on the same store loads the saved index instead of rebuilding it.
     other = make_pipeline(tmp_path / "store")
     assert other.lexical().revision == pipe.store.revision()
+
+
+def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
+    from rag.answer import answer
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in (TELEGRAPH, UPI):
+        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    upi = (SEEDS / UPI).read_text()
+    # The same wire story as another outlet ran it: its own header and tail, the body word for word.
+    body = upi.split("SEOUL, South Korea,", 1)[1].split("Latest Headlines")[0]
+    (folder / "reprint.txt").write_text("N. Korea envoy says talks possible\n\nBy Staff\n\nSEOUL, Dec. 12 (Yonhap) -- "
+                                        + body.split("--", 1)[1] + "\nSource: wire copy.\n")
+    pipe = make_pipeline(tmp_path / "store")
+    ingest([folder], pipe.settings, pipe.store, pipe.embedder)
+    results = pipe.search("Who is North Korea's ambassador to the United Nations?", k=5)
+    hits = [p for p in results if "Ja Song Nam arrived in Beijing" in p.text]
+    assert len(hits) == 1, [p.file for p in results]  # one result, not two copies
+    assert [a["publisher"] for a in hits[0].also_in] == ["Yonhap"] or hits[0].publisher == "Yonhap"
+    result = answer("Who is North Korea's ambassador to the United Nations?", pipe)
+    assert {c["publisher"] for c in result["citations"]} == {"UPI", "Yonhap"}
+    assert "also ran in" in result["answer"]
+    for c in result["citations"]:
+        assert pipe.store.get_article(c["article_id"]).text[c["start"]:c["end"]] == c["quote"]
