@@ -31,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--provider", choices=["llamacpp", "ollama", "openai"], help="LLM provider")
     p.add_argument("--model", help="GGUF path or model name")
+    p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrievers (default: hybrid)")
+    p.add_argument("--no-constraints", action="store_true", help="ignore publishers and dates named in questions")
     p.add_argument("--out", type=Path, default=Path("evals/results/latest"), help="where reports go")
     p.add_argument("--readme", type=Path, help="rewrite the metrics table between the eval markers in this file")
 
@@ -73,7 +75,7 @@ def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multiho
     records = []
     for q in tqdm(questions, unit="q", desc="eval", file=sys.stderr, disable=None):
         t = time.perf_counter()
-        passages = pipe.search(q.question, RETRIEVAL_DEPTH)
+        passages, _ = pipe.search_question(q.question, RETRIEVAL_DEPTH)
         retrieve_ms = round((time.perf_counter() - t) * 1000, 1)
         rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id} for p in passages]
         records.append(score_question(q, rows, answer(q.question, pipe, k=k), retrieve_ms, multihop))
@@ -95,7 +97,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     questions = load_questions(args)
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
         data_dir = args.store or Path(tmp)
-        pipe = load_pipeline(settings.model_copy(update={"data_dir": data_dir}))
+        update: dict[str, Any] = {"data_dir": data_dir, "question_constraints": not args.no_constraints}
+        if args.retrieval:
+            update["retrieval"] = args.retrieval
+        pipe = load_pipeline(settings.model_copy(update=update))
         if not args.store:
             corpus = args.corpus or [ROOT / "seeds"]
             t = time.perf_counter()
@@ -109,6 +114,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         "datasets": [str(p) for p in (args.dataset or [DEFAULT_DATASET])], "format": args.format,
         "corpus": [str(p) for p in (args.corpus or [])] or (str(args.store) if args.store else "seeds"),
         "k": args.k or settings.k, "provider": settings.provider, "model": settings.llm_model or "default",
+        "retrieval": args.retrieval or settings.retrieval, "question_constraints": not args.no_constraints,
     }
     write_outputs(args.out, metrics, records)
     if args.readme:

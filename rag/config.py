@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     k: int = Field(5, description="Passages handed to the answerer.")
     candidates: int = Field(30, description="Per-retriever candidates before fusion.")
     rrf_k: int = 60
+    retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrievers used (for comparisons).")
+    question_constraints: bool = Field(True, description="Read publishers and dates from the question.")
 
     # Answering
     provider: Literal["llamacpp", "ollama", "openai"] = "llamacpp"

@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import Any
 
 from rag.config import Settings
-from rag.constraints import analyze
+from rag.constraints import Constraints, analyze
 from rag.embeddings import SentenceEmbeddings, load_embeddings
 from rag.lexical import LexicalIndex, lexical_index
 from rag.retrieve import Filters, hybrid
@@ -55,7 +55,7 @@ class Pipeline:
         s = self.settings
         k = k or s.k
         return hybrid(query, self.embedder.embed_query(query), self.store, self.lexical(), k=k,
-                      candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters)
+                      candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters, mode=s.retrieval)
 
     def search_question(self, question: str, k: int | None = None,
                         filters: Filters | None = None) -> tuple[list[Passage], dict[str, Any]]:
@@ -65,7 +65,7 @@ class Pipeline:
         ("relaxed") rather than answering from nothing."""
         k = k or self.settings.k
         given = filters or Filters()
-        found = analyze(question, self.publishers())
+        found = analyze(question, self.publishers()) if self.settings.question_constraints else Constraints()
         merged = Filters(given.publishers or found.publishers, given.after or found.after,
                          given.before or found.before)
         passages = self._search_each(question, k, merged)

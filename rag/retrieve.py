@@ -57,10 +57,11 @@ def hybrid(
     candidates: int,
     rrf_k: int,
     filters: Filters | None = None,
+    mode: str = "hybrid",
 ) -> list[Passage]:
     filters = filters or Filters()
-    dense = store.dense(query_vector, candidates, filters.where())
-    lex = lexical.search(query, candidates, lexical.mask(*filters.keys()))
+    dense = store.dense(query_vector, candidates, filters.where()) if mode != "bm25" else []
+    lex = lexical.search(query, candidates, lexical.mask(*filters.keys())) if mode != "dense" else []
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
     fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[: 3 * k]

@@ -98,3 +98,29 @@ def test_inspector_highlights_exact_span():
     html = inspector_html(A, {"n": 2, "start": 18, "end": 34})
     assert "<mark id='nd-hit'>Second one here.</mark>" in html
     assert "&lt;sentence&gt;" in html and "&lt;T&gt;" in html
+
+
+def test_basic_auth_from_settings(seeded):
+    import urllib.error
+    import urllib.request
+
+    from conftest import free_port, make_settings
+    from gradio_client import Client
+
+    from rag.pipeline import Pipeline
+    from ui.app import launch
+
+    settings = make_settings(seeded.settings.data_dir, ui_auth="reader:s3cret")
+    port = free_port()
+    app = launch(settings, Pipeline(settings, seeded.embedder, seeded.store), host="127.0.0.1", port=port,
+                 block=False)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + "config", timeout=10)
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own error type here
+            Client(url, verbose=False)
+        authed = Client(url, auth=("reader", "s3cret"), verbose=False)
+        assert "/ask" in authed.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    finally:
+        app.close()
