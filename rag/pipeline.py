@@ -51,10 +51,12 @@ class Pipeline:
                 self._publishers = (revision, names)
             return self._publishers[1]
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               vector: list[float] | None = None) -> list[Passage]:
         s = self.settings
         k = k or s.k
-        return hybrid(query, self.embedder.embed_query(query), self.store, self.lexical(), k=k,
+        vector = vector if vector is not None else self.embedder.embed_query(query)
+        return hybrid(query, vector, self.store, self.lexical(), k=k,
                       candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters, mode=s.retrieval)
 
     def search_question(self, question: str, k: int | None = None,
@@ -80,7 +82,9 @@ class Pipeline:
         if len(filters.publishers) < 2:
             return self.search(question, k, filters)
         per = max(2, -(-k // len(filters.publishers)))
-        lists = [self.search(question, per, Filters([p], filters.after, filters.before)) for p in filters.publishers]
+        vector = self.embedder.embed_query(question)  # one embedding for all the sub-queries
+        lists = [self.search(question, per, Filters([p], filters.after, filters.before), vector)
+                 for p in filters.publishers]
         merged = [p for group in zip_longest(*lists) for p in group if p is not None][:k]
         for rank, p in enumerate(merged, 1):
             p.rank = rank
