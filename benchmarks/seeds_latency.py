@@ -55,7 +55,8 @@ def main() -> None:
         "model_load_s": round(load_s, 2),
         "ingest_seeds_s": round(ingest_s, 3),
         "chunks": sum(o.chunks for o in outcomes),
-        "ask_ms_p50": pct(totals, 0.5), "ask_ms_p95": pct(totals, 0.95), "ask_ms_mean": round(statistics.mean(totals), 1),
+        "ask_ms_p50": pct(totals, 0.5), "ask_ms_p95": pct(totals, 0.95),
+        "ask_ms_mean": round(statistics.mean(totals), 1),
         "retrieve_ms_p50": pct(retrieve, 0.5), "llm_ms_p50": pct(llm, 0.5) if llm else None,
         "modes": modes, "outcomes": correct,
     }

@@ -10,6 +10,8 @@ Definitions (also in the README):
 - citation precision: share of all citations whose article is a gold source and whose quote contains a
   gold answer (or, for MultiHop-RAG, whose article is a gold source); citation recall: share of a
   question's gold sources that its answer cites, averaged over answerable questions.
+- evidence_hits@k / evidence_mrr@10 (MultiHop-RAG questions, which quote their evidence sentences): the
+  same with a passage counted as a hit only when it contains a gold evidence sentence.
 - abstention precision / recall: abstentions that were right / unanswerable questions abstained on.
 """
 
@@ -65,6 +67,24 @@ def retrieval(passages: list[dict[str, Any]], gold: list[set[str]]) -> dict[str,
     return out
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').lower().split())
+
+
+def evidence_retrieval(texts: list[str], facts: list[str]) -> dict[str, float]:
+    """MultiHop-RAG's retrieval scoring: a passage is a hit when it contains a gold evidence sentence.
+    evidence_hits@k: share of the question's facts found in the top-k passages; evidence_mrr@10: 1 / rank
+    of the first passage holding any of them."""
+    facts = [_flat(f) for f in facts if f.strip()]
+    flat = [_flat(t) for t in texts]
+    out: dict[str, float] = {}
+    for k in (4, 10):
+        out[f"evidence_hits@{k}"] = sum(any(f in t for t in flat[:k]) for f in facts) / len(facts) if facts else 0.0
+    rank = next((i for i, t in enumerate(flat[:10], 1) if any(f in t for f in facts)), None)
+    out["evidence_mrr@10"] = 1.0 / rank if rank else 0.0
+    return out
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -86,6 +106,9 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
     citations = [ok for r in records for ok in r["citation_ok"]]
     out: dict[str, Any] = {f"hits@{k}": _mean([r[f"hits@{k}"] for r in answerable]) for k in KS}
     out["mrr@10"] = _mean([r["mrr@10"] for r in answerable])
+    with_facts = [r for r in answerable if "evidence_mrr@10" in r]
+    for key in ("evidence_hits@4", "evidence_hits@10", "evidence_mrr@10") if with_facts else ():
+        out[key] = _mean([r[key] for r in with_facts])
     out["answer_accuracy"] = _mean([float(r["correct"]) for r in records])
     out["answer_f1"] = _mean([r["f1"] for r in answerable])
     out["citation_precision"] = _mean([float(ok) for ok in citations])

@@ -8,6 +8,7 @@ from typing import Any
 
 MAIN = ["hits@1", "hits@3", "hits@5", "hits@10", "mrr@10", "answer_accuracy", "answer_f1", "citation_precision",
         "citation_recall", "abstention_precision", "abstention_recall"]
+EVIDENCE = ["evidence_hits@4", "evidence_hits@10", "evidence_mrr@10"]  # only for datasets that quote evidence
 README_START = "<!-- eval:start -->"
 README_END = "<!-- eval:end -->"
 
@@ -21,7 +22,7 @@ def fmt(value: Any, key: str = "") -> str:
 
 
 def metrics_table(metrics: dict[str, Any]) -> str:
-    keys = MAIN + ["latency_ms_p50", "latency_ms_p95", "n"]
+    keys = MAIN + [k for k in EVIDENCE if k in metrics] + ["latency_ms_p50", "latency_ms_p95", "n"]
     rows = ["| metric | value |", "| --- | --- |"] + [f"| {k} | {fmt(metrics.get(k), k)} |" for k in keys]
     rows.append(f"| answered by LLM text / by quote | {metrics['n_llm']} (accuracy "
                 f"{fmt(metrics['answer_accuracy_llm'])}) / {metrics['n_quote']} (accuracy "
@@ -34,6 +35,7 @@ def type_table(metrics: dict[str, Any]) -> str:
     if not by_type:
         return ""
     keys = ["n", "hits@4", "hits@10", "mrr@10", "answer_accuracy", "citation_precision", "abstention_recall"]
+    keys[4:4] = [k for k in EVIDENCE if k in metrics]
     rows = ["| type | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
     rows += [f"| {t} | " + " | ".join(fmt(m.get(k)) for k in keys) + " |" for t, m in by_type.items()]
     return "\n".join(rows)
@@ -106,13 +108,15 @@ def plot(out: Path, metrics: dict[str, Any], records: list[dict[str, Any]]) -> N
 
 def summary_lines(metrics: dict[str, Any], out: Path) -> list[str]:
     lines = [f"newsdesk eval: {metrics['n']} questions"]
-    for k in MAIN:
+    for k in MAIN + [k for k in EVIDENCE if k in metrics]:
         lines.append(f"  {k:<22} {fmt(metrics.get(k))}")
     lines.append(f"  {'latency p50 / p95':<22} {metrics['latency_ms_p50']:.0f} / {metrics['latency_ms_p95']:.0f} ms")
     lines.append(f"  {'by LLM / by quote':<22} {metrics['n_llm']} / {metrics['n_quote']}")
     for t, m in (metrics.get("by_type") or {}).items():
         lines.append(f"  [{t}] n={m['n']} accuracy={fmt(m['answer_accuracy'])} hits@4={fmt(m['hits@4'])} "
-                     f"mrr@10={fmt(m['mrr@10'])}")
+                     f"mrr@10={fmt(m['mrr@10'])}"
+                     + (f" evidence_hits@10={fmt(m.get('evidence_hits@10'))} evidence_mrr@10="
+                        f"{fmt(m.get('evidence_mrr@10'))}" if "evidence_hits@10" in m else ""))
     lines.append(f"report: {out / 'report.md'}")
     return lines
 

@@ -13,7 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from evals.datasets import Question, load_jsonl, load_multihop
-from evals.metrics import contains, retrieval, token_f1, with_types
+from evals.metrics import contains, evidence_retrieval, retrieval, token_f1, with_types
 from evals.report import summary_lines, write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +66,8 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
         "retrieve_ms": retrieve_ms, "total_ms": result["timings_ms"].get("total", 0.0),
     }
     record.update(retrieval(passages, q.gold))
+    if q.answerable and any(q.facts):
+        record.update(evidence_retrieval([p.get("text", "") for p in passages], q.facts))
     return record
 
 
@@ -77,7 +79,8 @@ def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multiho
         t = time.perf_counter()
         passages, _ = pipe.search_question(q.question, RETRIEVAL_DEPTH)
         retrieve_ms = round((time.perf_counter() - t) * 1000, 1)
-        rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id} for p in passages]
+        rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id, "text": p.text}
+                for p in passages]
         records.append(score_question(q, rows, answer(q.question, pipe, k=k), retrieve_ms, multihop))
     return records
 

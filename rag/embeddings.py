@@ -1,33 +1,47 @@
-"""Sentence-transformers embeddings behind LangChain's Embeddings interface, loaded once per process."""
+"""Sentence embeddings behind LangChain's Embeddings interface, loaded once per process.
+
+Two backends, same vectors up to quantization noise (mean cosine 0.994 on MultiHop-RAG chunks):
+- int8 ONNX (default when it can be built): exported locally from the bundled weights, run by
+  onnxruntime; needs neither torch nor sentence-transformers at run time, so a cold start is quicker.
+- fp32 PyTorch through sentence-transformers: the fallback, and any model the exporter cannot handle.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+log = logging.getLogger(__name__)
+
 
 class SentenceEmbeddings(Embeddings):
-    """Normalized vectors, so a dot product is the cosine similarity."""
+    """Normalized vectors, so a dot product is the cosine similarity. Subclasses implement `_encode`."""
 
-    def __init__(self, model_path: str, batch_size: int = 32) -> None:
+    backend = "torch"
+    dimension = 384
+
+    def __init__(self, model_path: str, batch_size: int = 4) -> None:
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
         self.batch_size = batch_size
+        self.dimension = int(self.model.get_embedding_dimension() or 384)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
-
-    @property
-    def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension() or 384)
+        return self._encode(texts).astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
@@ -36,6 +50,68 @@ class SentenceEmbeddings(Embeddings):
         return self.encode([text])[0].tolist()
 
 
+class OnnxEmbeddings(SentenceEmbeddings):
+    """The int8 export run by onnxruntime, with the model's own fast tokenizer and sequence limit."""
+
+    backend = "onnx-int8"
+
+    def __init__(self, onnx_path: Path, model_path: str, batch_size: int = 4, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        root = Path(model_path)
+        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.tokenizer.enable_truncation(_max_tokens(root))
+        self.tokenizer.enable_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.batch_size = batch_size
+        self.dimension = int(self.session.get_outputs()[0].shape[1] or _hidden_size(root))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        # Similar lengths share a batch so little is spent on padding; small batches stay in cache
+        # (batch 4 ran 102 chunks/s here, batch 32 69).
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            encoded = self.tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[idx] = self.session.run(None, feeds)[0]
+        return out
+
+
+def _max_tokens(root: Path) -> int:
+    try:
+        return int(json.loads((root / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        return 256
+
+
+def _hidden_size(root: Path) -> int:
+    return int(json.loads((root / "config.json").read_text()).get("hidden_size", 384))
+
+
 @lru_cache(maxsize=4)
-def load_embeddings(model_path: str, batch_size: int = 32) -> SentenceEmbeddings:
+def load_embeddings(model_path: str, batch_size: int = 4, backend: str = "auto",
+                    cache_dir: Path | None = None) -> SentenceEmbeddings:
+    """The embedder for these settings. `auto` uses the int8 ONNX export (building it on first use)
+    and falls back to fp32 PyTorch, with a one-line note, when it cannot be built or loaded."""
+    if backend != "torch":
+        from rag.onnx_export import export_int8, export_path
+
+        path = export_path(model_path, cache_dir or Path.home() / ".cache" / "newsdesk")
+        try:
+            if not path.exists():
+                print(f"exporting the embedding model to int8 ONNX (once): {path}", file=sys.stderr)
+                export_int8(model_path, path)
+            return OnnxEmbeddings(path, model_path, batch_size)
+        except Exception as exc:  # noqa: BLE001 (any failure: the fp32 path still works)
+            if backend == "onnx-int8":
+                raise RuntimeError(f"int8 ONNX embeddings unavailable: {exc}") from exc
+            print(f"int8 ONNX embeddings unavailable ({exc}); using fp32 PyTorch", file=sys.stderr)
     return SentenceEmbeddings(model_path, batch_size)

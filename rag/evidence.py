@@ -56,9 +56,9 @@ def sentences_of(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]
 def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings) -> list[Evidence]:
     """All sentences of the passages, best first.
 
-    score = 0.65 * cosine(question, sentence) + 0.35 * coverage of the question's terms (the sentence,
-    its article's title and publisher count), + 0.1 when the sentence holds the kind of answer asked
-    for (a number for "how many"...). Bylines and "Publisher, date" lines are evidence only when the
+    score = 0.65 * cosine(question, sentence) + 0.35 * coverage of the question's terms (the sentence's
+    own count fully, those only in its article's title or publisher half), + 0.1 when the sentence holds
+    the kind of answer asked for (a number for "how many"...). Bylines and "Publisher, date" lines are evidence only when the
     question asks who wrote or published an article, or when (then + 0.3: they are the citable answer).
     """
     found = sentences_of(passages)
@@ -76,8 +76,14 @@ def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings)
         is_dateline = bool((m := PUBLISHER_LINE.match(line)) and is_date_only(m["date"]))
         if (is_byline or is_dateline) and not wants:
             continue  # "By Jennie Oh", "The Telegraph, 08 December 2017": evidence only of who and when
-        s_terms = set(terms(text)) | set(terms(p.title)) | set(terms(p.publisher))
-        coverage = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
+        # The sentence's own words count fully; words only its title or publisher supply count half
+        # (otherwise any sentence of an on-topic article ties with the one that answers: seeds, "Who is North
+        # Korea's ambassador to the UN?").
+        own = q_terms & set(terms(text))
+        context = (q_terms - own) & (set(terms(p.title)) | set(terms(p.publisher)))
+        # A byline or dateline speaks for the whole article: its title and publisher count fully.
+        weight = 1.0 if is_byline or is_dateline else 0.5
+        coverage = (len(own) + weight * len(context)) / len(q_terms) if q_terms else 0.0
         score = 0.65 * float(sim) + 0.35 * coverage + (0.1 if fits(kind, text, question) else 0.0)
         if is_byline or is_dateline:
             score += 0.3

@@ -25,10 +25,34 @@ from rag.config import Settings
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
 
+def without_extra_buffers() -> None:
+    """Make every llama.cpp model load without "extra buffer types" (weight repacking for AMX).
+
+    A llama-cpp-python 0.3.36 built natively on an AMX CPU (this machine: Xeon with AMX_INT8) segfaults
+    in its first multi-token decode when that repacking is on; without it the default model runs at
+    ~85 tokens/s here. llama-cpp-python has no argument for the field, so its default params are
+    wrapped, once per process (also used by the test that starts llama.cpp's OpenAI-compatible server).
+    """
+    import llama_cpp.llama_cpp as api
+
+    defaults = api.llama_model_default_params
+    if getattr(defaults, "_newsdesk", False):
+        return
+
+    def params() -> Any:
+        p = defaults()
+        p.use_extra_bufts = False
+        return p
+
+    params._newsdesk = True  # type: ignore[attr-defined]
+    api.llama_model_default_params = params
+
+
 @lru_cache(maxsize=2)
 def _llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
     from llama_cpp import Llama
 
+    without_extra_buffers()
     return Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
 
 

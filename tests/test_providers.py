@@ -23,7 +23,7 @@ def openai_server(tmp_path_factory):
     model = make_settings(tmp_path_factory.mktemp("x")).gguf_path()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", model, "--model_alias", "smollm2",
+        [sys.executable, "-m", "rag.llm_server", "--model", model, "--model_alias", "smollm2",
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
         stdout=log, stderr=subprocess.STDOUT,
     )

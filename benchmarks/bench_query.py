@@ -1,0 +1,138 @@
+"""Warm query latency as the store grows: retrieval alone, time to the first answer token and the full
+answer, p50/p95/p99 over a fixed question list, at 1k, 10k and 100k chunks; store size on disk and
+process RSS at each size. Also a cold `newsdesk ask` (a new process, store on disk).
+
+    .venv/bin/python benchmarks/bench_query.py      # needs the stores of bench_ingest.py in .bench/
+
+The larger stores are the ingested corpora added again under distinct ids (article and chunk ids get a
+"~copy" suffix, each copy its own story): ingesting is measured by bench_ingest.py, so the copies reuse
+its vectors, each nudged by a little noise so the index does not hold exact duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import WORK, disk_mb, questions, rss_mb, summary, table, timed_ms, write  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
+SOURCES = ("multihop", "bbc")
+BATCH = 2000
+
+
+def source_articles(store) -> list[tuple[str, dict, str, np.ndarray]]:  # noqa: ANN001
+    got = store.articles.get(include=["documents", "metadatas", "embeddings"])
+    return list(zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"], strict=True))
+
+
+def build(size: int, folder: Path) -> dict:
+    """A store of at least `size` chunks made of whole articles, copied from the ingested corpora."""
+    from rag.config import Settings
+    from rag.embeddings import load_embeddings
+    from rag.store import open_store
+
+    settings = Settings(data_dir=folder, _env_file=None)
+    embedder = load_embeddings(settings.embedding_model_path(), settings.embed_batch_size,
+                               settings.embedding_backend, settings.cache_dir)
+    shutil.rmtree(folder, ignore_errors=True)
+    target = open_store(settings, embedder)
+    rng = np.random.default_rng(0)
+    total, copy, start = 0, 0, time.perf_counter()
+    while total < size:
+        for name in SOURCES:
+            src = open_store(Settings(data_dir=WORK / name, _env_file=None), embedder)
+            for aid, meta, text, vector in source_articles(src):
+                if total >= size:
+                    break
+                got = src.chunks.get(where={"article_id": aid}, include=["documents", "metadatas", "embeddings"])
+                suffix = f"~{copy}" if copy else ""
+                vectors = np.asarray(got["embeddings"], dtype=np.float32)
+                if copy:
+                    vectors = vectors + rng.normal(0, 0.01, vectors.shape).astype(np.float32)
+                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                story = (meta.get("story_id") or aid) + suffix
+                metas = [{**m, "article_id": aid + suffix, "story_id": story} for m in got["metadatas"]]
+                for i in range(0, len(got["ids"]), BATCH):
+                    target.chunks.add(ids=[c + suffix for c in got["ids"][i:i + BATCH]],
+                                      embeddings=vectors[i:i + BATCH], documents=got["documents"][i:i + BATCH],
+                                      metadatas=metas[i:i + BATCH])
+                target.articles.add(ids=[aid + suffix], embeddings=[vector], documents=[text],
+                                    metadatas=[{**meta, "story_id": story}])
+                total += len(got["ids"])
+        copy += 1
+    target.bump_revision()
+    return {"chunks": target.counts()["chunks"], "articles": target.counts()["articles"],
+            "build_s": round(time.perf_counter() - start, 1)}
+
+
+def measure(folder: Path, qs: list[str]) -> dict:
+    from rag.answer import answer
+    from rag.config import Settings
+    from rag.pipeline import load_pipeline
+
+    pipe = load_pipeline(Settings(data_dir=folder, _env_file=None))
+    _, bm25_ms = timed_ms(pipe.lexical)  # built once per store revision, then persisted next to Chroma
+    answer(qs[0], pipe)  # warm-up: GGUF loaded, caches filled
+    retrieve, first, full, modes = [], [], [], {}
+    for q in qs:
+        _, ms = timed_ms(lambda q=q: pipe.search_question(q))
+        retrieve.append(ms)
+    for q in qs:
+        start, seen = time.perf_counter(), []
+
+        def on_token(_: str, seen: list = seen, start: float = start) -> None:
+            if not seen:
+                seen.append((time.perf_counter() - start) * 1000)
+
+        result, ms = timed_ms(lambda q=q, cb=on_token: answer(q, pipe, on_token=cb))
+        full.append(ms)
+        first += seen
+        modes[result["mode"]] = modes.get(result["mode"], 0) + 1
+    return {"bm25_build_ms": round(bm25_ms), "retrieval_ms": summary(retrieve), "first_token_ms": summary(first),
+            "answer_ms": summary(full), "modes": modes, "disk_mb": disk_mb(folder), "rss_mb": rss_mb()}
+
+
+def cold_ask(folder: Path, question: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rag.cli", "--data-dir", str(folder), "ask", question],
+                   capture_output=True, check=True)
+    return round(time.perf_counter() - start, 2)
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--size":  # one size per process: its own RSS
+        size = int(sys.argv[2])
+        folder = WORK / f"q{size}"
+        built = build(size, folder)
+        print(json.dumps({"size": size, **built, **measure(folder, questions())}))
+        return
+    missing = [n for n in SOURCES if not (WORK / n).exists()]
+    if missing:
+        raise SystemExit(f"run benchmarks/bench_ingest.py first (no store for {', '.join(missing)} in {WORK})")
+    rows = []
+    for size in SIZES:
+        out = subprocess.run([sys.executable, __file__, "--size", str(size)], capture_output=True, text=True,
+                             check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    cold = [cold_ask(WORK / "q10000", questions()[0]) for _ in range(3)]
+    print(table(["chunks", "retrieval p50/p95/p99 ms", "first token p50/p95 ms", "answer p50/p95/p99 ms",
+                 "BM25 build ms", "disk MB", "RSS MB"],
+                [[r["chunks"], "{p50} / {p95} / {p99}".format(**r["retrieval_ms"]),
+                  "{p50} / {p95}".format(**r["first_token_ms"]), "{p50} / {p95} / {p99}".format(**r["answer_ms"]),
+                  r["bm25_build_ms"], r["disk_mb"], r["rss_mb"]] for r in rows]))
+    print(f"\ncold `newsdesk ask` (new process, 10k-chunk store): {cold} s")
+    path = write("bench_query", {"questions": len(questions()), "sizes": rows, "cold_ask_s": cold})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

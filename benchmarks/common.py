@@ -1,0 +1,90 @@
+"""Shared by the benchmarks: the corpora, the fixed question list, percentiles, memory and disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+SHARED = Path(os.environ.get("NEWSDESK_SHARED", ROOT.parent / "shared"))
+MULTIHOP = SHARED / "corpora" / "multihop_rag" / "corpus.json"
+BBC = SHARED / "corpora" / "bbc"
+# Scratch space for the stores the benchmarks build (never committed; reused by the query benchmark).
+WORK = Path(os.environ.get("NEWSDESK_BENCH_DIR", ROOT / ".bench"))
+
+
+def questions(n: int = 40) -> list[str]:
+    """A fixed list: the first n answerable questions of the MultiHop-style development set."""
+    rows = json.loads((ROOT / "evals" / "datasets" / "multihop_dev.json").read_text(encoding="utf-8"))
+    return [r["query"] for r in rows if r["question_type"] != "null_query"][:n]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"p50": pct(values, 0.5), "p95": pct(values, 0.95), "p99": pct(values, 0.99),
+            "mean": round(statistics.fmean(values), 1) if values else float("nan"), "n": len(values)}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def disk_mb(folder: Path) -> float:
+    return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 1)
+
+
+@contextmanager
+def timer() -> Iterator[Callable[[], float]]:
+    """`with timer() as t: ...; t()` gives the seconds spent inside the block."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def timed_ms(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, (time.perf_counter() - start) * 1000
+
+
+def write(name: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {"measured_at": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), **data}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "?")
+    return f"{os.cpu_count()} CPUs, {model}"
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table (also readable on a terminal)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
