@@ -59,7 +59,8 @@ def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings)
     score = 0.65 * cosine(question, sentence) + 0.35 * coverage of the question's terms (the sentence's
     own count fully, those only in its article's title or publisher half), + 0.1 when the sentence holds
     the kind of answer asked for (a number for "how many"...). Bylines and "Publisher, date" lines are
-    evidence only when the question asks who wrote or published an article, or when (then + 0.3: they are the citable answer).
+    evidence only when the question asks who wrote or published an article, or when (then + 0.3: they
+    are the citable answer).
     """
     found = sentences_of(passages)
     if not found:
