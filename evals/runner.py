@@ -33,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="GGUF path or model name")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrievers (default: hybrid)")
     p.add_argument("--no-constraints", action="store_true", help="ignore publishers and dates named in questions")
+    p.add_argument("--no-rerank", action="store_true", help="keep the fused order (no second-stage reranker)")
     p.add_argument("--out", type=Path, default=Path("evals/results/latest"), help="where reports go")
     p.add_argument("--readme", type=Path, help="rewrite the metrics table between the eval markers in this file")
 
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     questions = load_questions(args)
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
         data_dir = args.store or Path(tmp)
-        update: dict[str, Any] = {"data_dir": data_dir, "question_constraints": not args.no_constraints}
+        update: dict[str, Any] = {"data_dir": data_dir, "question_constraints": not args.no_constraints,
+                                  "rerank": not args.no_rerank}
         if args.retrieval:
             update["retrieval"] = args.retrieval
         pipe = load_pipeline(settings.model_copy(update=update))
@@ -118,6 +120,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         "corpus": [str(p) for p in (args.corpus or [])] or (str(args.store) if args.store else "seeds"),
         "k": args.k or settings.k, "provider": settings.provider, "model": settings.llm_model or "default",
         "retrieval": args.retrieval or settings.retrieval, "question_constraints": not args.no_constraints,
+        "rerank": not args.no_rerank and (args.retrieval or settings.retrieval) == "hybrid",
     }
     write_outputs(args.out, metrics, records)
     if args.readme:

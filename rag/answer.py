@@ -19,7 +19,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from rag.constraints import find_publishers
+from rag.constraints import by_outlet, find_publishers, outlet
 from rag.evidence import Evidence, metadata_intent, select, unknown_names
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
@@ -123,9 +123,10 @@ def verify(draft: str, shown: list[Evidence], question: str, pipe: Pipeline) -> 
         return None
     candidates = [shown[n - 1] for n in cited if 0 < n <= len(shown)] or shown
     vectors = pipe.embedder.encode([text] + [e.text for e in candidates])
-    named = set(find_publishers(text, pipe.publishers()))
+    named = find_publishers(text, pipe.publishers())
+    outlets = {outlet(n) for n in named}
     for e, sim in sorted(zip(candidates, vectors[1:] @ vectors[0], strict=True), key=lambda x: -x[1]):
-        if named - {e.passage.publisher} - set(find_publishers(e.text, list(named))):
+        if outlets - {outlet(e.passage.publisher)} - {outlet(n) for n in find_publishers(e.text, named)}:
             continue  # "The Telegraph and UPI both reported ..." needs a citation to each of them
         if check(text, e.text, question, float(sim)).ok:
             return text, e
@@ -154,10 +155,10 @@ def per_publisher(question: str, evidence: list[Evidence], first: Evidence, publ
     kind = question_type(question)
     best = evidence[0].score
     extra = []
-    for name in publishers:
-        if name == first.passage.publisher:
+    for group in by_outlet(publishers):
+        if first.passage.publisher in group:
             continue
-        pick = next((e for e in evidence if e.passage.publisher == name and e.score >= 0.5 * best
+        pick = next((e for e in evidence if e.passage.publisher in group and e.score >= 0.5 * best
                      and fits(kind, e.text, question)), None)
         if pick is not None:
             extra.append(pick)

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrievers used (for comparisons).")
     question_constraints: bool = Field(True, description="Read publishers and dates from the question.")
+    rerank: bool = Field(True, description="Reorder the fused candidates by score fusion + term coverage.")
 
     # Answering
     provider: Literal["llamacpp", "ollama", "openai"] = "llamacpp"

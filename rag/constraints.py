@@ -21,6 +21,7 @@ _MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "may"), 
 _SHORT = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH_NAMES}|(?:{_SHORT})\.?)\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b",
                         re.IGNORECASE)
+MONTH_WORD = re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:in|during|throughout|of)\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 AFTER = re.compile(r"\b(?P<word>after|since|following|later than|from)\s+(?P<rest>.{4,40})", re.IGNORECASE)
 BEFORE = re.compile(r"\b(?P<word>before|prior to|until|earlier than|by)\s+(?P<rest>.{4,40})", re.IGNORECASE)
@@ -41,30 +42,65 @@ class Constraints:
         return bool(self.publishers or self.after or self.before)
 
 
+def outlet(name: str) -> str:
+    """The outlet a stored publisher name belongs to: feeds name a section after a separator
+    ("The Independent - Sports", "Cnbc | World Business News Leader", "FOX News - Health")."""
+    return publisher_key(re.split(r"\s+[|\u2013-]\s+|:\s", name)[0])
+
+
+def aliases(name: str) -> set[str]:
+    """Ways a question may name this publisher: the full name, its outlet, and for an acronym outlet
+    ("BBC News") the acronym alone; a ".com" suffix dropped."""
+    out = {publisher_key(name), outlet(name)}
+    head = re.split(r"\s+[|\u2013-]\s+|:\s", name)[0].split()
+    if len(head) == 2 and head[0].isupper() and len(head[0]) > 1 and head[1].lower() == "news":
+        out.add(head[0].casefold())
+    return {a.removesuffix(".com") for a in out if a}
+
+
+def by_outlet(names: list[str]) -> list[list[str]]:
+    """Stored publisher names grouped by outlet, in first-seen order (one group = one named source)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(outlet(name), []).append(name)
+    return list(groups.values())
+
+
 def find_publishers(question: str, known: list[str]) -> list[str]:
     """Stored publisher names mentioned in the question, in the order they appear.
 
-    "the guardian", "The Guardian's" and "Guardian" all match "The Guardian". A one-word name must be
-    capitalised in the question, so "a fortune" is not Fortune and "time" is not Time.
+    "the guardian", "The Guardian's" and "Guardian" all match "The Guardian"; "CNBC" matches
+    "Cnbc | World Business News Leader" and "The Independent" every "The Independent - <section>".
+    A one-word name needs a capital letter in the question ("talkSPORT" counts), so "a fortune" is not
+    Fortune and "time" is not Time.
     """
-    found: list[tuple[int, str]] = []
+    by_alias: dict[str, list[str]] = {}
+    for name in known:
+        for alias in aliases(name):
+            by_alias.setdefault(alias, []).append(name)
+    found: list[tuple[int, list[str]]] = []
     taken: list[tuple[int, int]] = []
-    for name in sorted(known, key=lambda n: -len(publisher_key(n))):  # longest first: "The New York Times"
-        key = publisher_key(name)
+    for key in sorted(by_alias, key=len, reverse=True):  # longest first: "The New York Times"
+        names = by_alias[key]
         if len(key) < 2:
             continue
-        pattern = re.compile(rf"(?<![\w-])(?:the\s+)?{re.escape(key)}(?:['’]s?)?(?![\w-])", re.IGNORECASE)
+        # A run-together name may be written apart ("CBSSports.com" as "CBS Sports").
+        body = r"\s?".join(map(re.escape, key)) if " " not in key and len(key) >= 6 else re.escape(key)
+        pattern = re.compile(rf"(?<![\w-])(?:the\s+)?{body}(?:['’]s?)?(?![\w-])", re.IGNORECASE)
         for m in pattern.finditer(question):
             word = m.group().split()[-1]
-            led_by_the = m.group().lower().startswith("the ") and name.lower().startswith("the ")
-            if " " not in key and not word[:1].isupper() and not led_by_the:
+            led_by_the = m.group().lower().startswith("the ") and names[0].lower().startswith("the ")
+            if " " not in key and not any(c.isupper() for c in word) and not led_by_the:
                 continue
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue  # inside a longer name already matched ("Times" in "The New York Times")
             taken.append((m.start(), m.end()))
-            found.append((m.start(), name))
+            found.append((m.start(), names))
             break
-    return [name for _, name in sorted(found)]
+    out: list[str] = []
+    for _, names in sorted(found, key=lambda f: f[0]):
+        out += [n for n in names if n not in out]
+    return out
 
 
 def _month_range(year: int, month: int) -> tuple[str, str]:
@@ -101,7 +137,9 @@ def find_dates(question: str) -> tuple[str, str]:
                     after = day
                 else:
                     before = day
-    if not after and not before:
+    # A multi-part question naming several months ("in December ..., after the outlet reported in
+    # September ...") dates each part differently: one range for all would hide half the evidence.
+    if not after and not before and len(MONTH_WORD.findall(question)) < 2:
         m = MONTH_YEAR.search(question)
         if m:
             after, before = _month_range(int(m["year"]), MONTHS[m["month"].lower().rstrip(".")])

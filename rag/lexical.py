@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,44 @@ class LexicalIndex:
     date_keys: np.ndarray
     bm25: Any  # bm25s.BM25, or None for an empty store
     vocab: set[str]
+    positions: dict[str, int] = field(init=False, repr=False)
 
-    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top-n (chunk id, score) with score > 0; `mask` (0/1 per chunk) applies filters."""
+    def __post_init__(self) -> None:
+        self.positions = {cid: i for i, cid in enumerate(self.ids)}
+
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
+        """BM25 score of every chunk (None when no query word is in the index)."""
         tokens = [t for t in terms(query) if t in self.vocab]
         if self.bm25 is None or not tokens:
+            return None
+        return self.bm25.get_scores(tokens, weight_mask=mask)
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None,
+               scores: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top-n (chunk id, score) with score > 0; `mask` (0/1 per chunk) applies filters."""
+        scores = self.scores(query, mask) if scores is None else scores
+        if scores is None:
             return []
-        scores = self.bm25.get_scores(tokens, weight_mask=mask)
         top = np.argsort(-scores)[:n]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def score_of(self, scores: np.ndarray | None, chunk_id: str) -> float:
+        """A chunk's entry in a `scores` vector (0 when unknown), for candidates the BM25 top-n missed."""
+        i = self.positions.get(chunk_id)
+        return float(scores[i]) if scores is not None and i is not None else 0.0
+
+    def idf(self, words: set[str]) -> dict[str, float]:
+        """Inverse document frequency of each word over the chunks (words not indexed are rarest)."""
+        n = len(self.ids)
+        if self.bm25 is None:
+            return {w: 1.0 for w in words}
+        vocab, indptr = self.bm25.vocab_dict, self.bm25.scores["indptr"]
+        out = {}
+        for w in words:
+            i = vocab.get(w)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
+            out[w] = float(np.log(1 + n / (1 + df)))
+        return out
 
     def mask(self, publishers: list[str] | None, after: int | None, before: int | None) -> np.ndarray | None:
         if not publishers and after is None and before is None:

@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import Any
 
 from rag.config import Settings
-from rag.constraints import Constraints, analyze
+from rag.constraints import Constraints, analyze, by_outlet
 from rag.embeddings import SentenceEmbeddings, load_embeddings
 from rag.lexical import LexicalIndex, lexical_index
 from rag.retrieve import Filters, hybrid
@@ -57,7 +57,8 @@ class Pipeline:
         k = k or s.k
         vector = vector if vector is not None else self.embedder.embed_query(query)
         return hybrid(query, vector, self.store, self.lexical(), k=k,
-                      candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters, mode=s.retrieval)
+                      candidates=max(s.candidates, 3 * k), rrf_k=s.rrf_k, filters=filters, mode=s.retrieval,
+                      rerank_pool=max(s.candidates, 3 * k) if s.rerank else 0)
 
     def search_question(self, question: str, k: int | None = None,
                         filters: Filters | None = None) -> tuple[list[Passage], dict[str, Any]]:
@@ -79,13 +80,23 @@ class Pipeline:
         return passages, constraints
 
     def _search_each(self, question: str, k: int, filters: Filters) -> list[Passage]:
-        if len(filters.publishers) < 2:
+        """Several publishers named: one sub-query per publisher, so each gets its evidence, plus one
+        over all publishers (a multi-part question often names the outlet of only some parts), merged
+        in turn. One publisher named ("according to UPI") stays a plain filter."""
+        groups = by_outlet(filters.publishers)
+        if len(groups) < 2:
             return self.search(question, k, filters)
-        per = max(2, -(-k // len(filters.publishers)))
+        per = max(2, -(-k // (len(groups) + 1)))
         vector = self.embedder.embed_query(question)  # one embedding for all the sub-queries
-        lists = [self.search(question, per, Filters([p], filters.after, filters.before), vector)
-                 for p in filters.publishers]
-        merged = [p for group in zip_longest(*lists) for p in group if p is not None][:k]
+        lists = [self.search(question, per, Filters(group, filters.after, filters.before), vector)
+                 for group in groups]
+        lists.append(self.search(question, k, Filters([], filters.after, filters.before), vector))
+        merged, seen = [], set()
+        for p in (p for group in zip_longest(*lists) for p in group if p is not None):
+            if p.chunk_id not in seen:
+                seen.add(p.chunk_id)
+                merged.append(p)
+        merged = merged[:k]
         for rank, p in enumerate(merged, 1):
             p.rank = rank
         return merged

@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from rag.lexical import LexicalIndex
 from rag.metadata import date_key, parse_date
+from rag.rerank import rerank
 from rag.store import Store, publisher_key
+from rag.text import terms
 from rag.types import Passage
 
 
@@ -58,13 +62,20 @@ def hybrid(
     rrf_k: int,
     filters: Filters | None = None,
     mode: str = "hybrid",
+    rerank_pool: int = 0,
 ) -> list[Passage]:
+    """Top-k passages. With `rerank_pool` (hybrid mode), that many fused candidates are reordered by
+    rag.rerank before the cut."""
     filters = filters or Filters()
     dense = store.dense(query_vector, candidates, filters.where()) if mode != "bm25" else []
-    lex = lexical.search(query, candidates, lexical.mask(*filters.keys())) if mode != "dense" else []
+    mask = lexical.mask(*filters.keys())
+    lex_scores = lexical.scores(query, mask) if mode != "dense" else None
+    lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
+    rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
-    fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[: 3 * k]
+    fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
+    cosine = {p.chunk_id: p.score for p in dense}
     by_id = {p.chunk_id: p for p in dense}
     missing = [cid for cid, _ in fused if cid not in by_id]
     by_id.update({p.chunk_id: p for p in store.get_chunks(missing)})
@@ -73,6 +84,12 @@ def hybrid(
         if cid in by_id:
             by_id[cid].score = round(score, 6)
             ranked.append(by_id[cid])
+    if rerank_pool and len(ranked) > 1:
+        vector = np.asarray(query_vector, dtype=np.float32)
+        unseen = store.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
+        cosine.update({cid: float(v @ vector) for cid, v in unseen.items()})
+        ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
+                        [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))
     out = collapse_copies(ranked)[:k]
     for rank, p in enumerate(out, 1):
         p.rank = rank

@@ -145,6 +145,12 @@ class Store:
         }
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         offset = 0
         while True:

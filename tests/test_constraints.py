@@ -6,7 +6,7 @@ import pytest
 from conftest import TELEGRAPH, UPI
 
 from rag.answer import answer
-from rag.constraints import analyze, find_dates, find_publishers
+from rag.constraints import analyze, by_outlet, find_dates, find_publishers
 
 KNOWN = ["The Telegraph", "UPI", "The Verge", "TechCrunch", "The Guardian", "Fortune", "The New York Times", "Time"]
 
@@ -38,10 +38,35 @@ def test_publishers_from_the_question(question, publishers):
         ("Which reports came before November 2023?", "", "2023-10-31"),
         ("What did the minister say after the summit on 8 December 2017?", "2017-12-08", ""),
         ("What did the minister say about the summit?", "", ""),
+        # Parts dated differently: no single range fits both, so none is imposed.
+        ("Who chaired the fund in December 2023, after the outlet reported in September that he left?", "", ""),
     ],
 )
 def test_dates_from_the_question(question, after, before):
     assert find_dates(question) == (after, before)
+
+
+FEEDS = ["Cnbc | World Business News Leader", "The Independent - Sports", "The Independent - Travel",
+         "BBC News - Technology", "CBSSports.com", "TalkSport", "Sporting News", "FOX News - Health"]
+
+
+@pytest.mark.parametrize(
+    ("question", "publishers"),
+    [
+        ("What did CNBC say about Binance?", ["Cnbc | World Business News Leader"]),
+        ("As The Independent reported, who won?", ["The Independent - Sports", "The Independent - Travel"]),
+        ("What did the BBC report?", ["BBC News - Technology"]),
+        ("Do CBS Sports and talkSPORT agree?", ["CBSSports.com", "TalkSport"]),
+        ("Which outlet wrote about a cbs sports deal in the news?", []),
+    ],
+)
+def test_publishers_named_as_outlets_match_feed_names(question, publishers):
+    assert find_publishers(question, FEEDS) == publishers
+
+
+def test_sections_of_one_outlet_are_one_source():
+    assert by_outlet(["The Independent - Sports", "Sporting News", "The Independent - Travel"]) == [
+        ["The Independent - Sports", "The Independent - Travel"], ["Sporting News"]]
 
 
 @pytest.mark.llm
