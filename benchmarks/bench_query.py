@@ -29,49 +29,64 @@ SOURCES = ("multihop", "bbc")
 BATCH = 2000
 
 
-def source_articles(store) -> list[tuple[str, dict, str, np.ndarray]]:  # noqa: ANN001
-    got = store.articles.get(include=["documents", "metadatas", "embeddings"])
-    return list(zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"], strict=True))
+def rows_of(collection, with_embeddings: bool = True) -> list[tuple]:  # noqa: ANN001
+    include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+    out, offset = [], 0
+    while True:
+        got = collection.get(include=include, limit=BATCH, offset=offset)
+        out += list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True))
+        if len(got["ids"]) < BATCH:
+            return out
+        offset += BATCH
 
 
 def build(size: int, folder: Path) -> dict:
     """A store of at least `size` chunks made of whole articles, copied from the ingested corpora."""
     from rag.config import Settings
-    from rag.embeddings import load_embeddings
     from rag.store import open_store
 
-    settings = Settings(data_dir=folder, _env_file=None)
-    embedder = load_embeddings(settings.embedding_model_path(), settings.embed_batch_size,
-                               settings.embedding_backend, settings.cache_dir)
     shutil.rmtree(folder, ignore_errors=True)
-    target = open_store(settings, embedder)
+    target = open_store(Settings(data_dir=folder, _env_file=None), None)
+    sources = []
+    for name in SOURCES:
+        src = open_store(Settings(data_dir=WORK / name, _env_file=None), None)
+        chunks: dict[str, list] = {}
+        for row in rows_of(src.chunks):
+            chunks.setdefault(row[2]["article_id"], []).append(row)
+        sources += [(article, chunks.get(article[0], [])) for article in rows_of(src.articles)]
     rng = np.random.default_rng(0)
     total, copy, start = 0, 0, time.perf_counter()
+    pending_chunks: list[tuple] = []
+    pending_articles: list[tuple] = []
     while total < size:
-        for name in SOURCES:
-            src = open_store(Settings(data_dir=WORK / name, _env_file=None), embedder)
-            for aid, meta, text, vector in source_articles(src):
-                if total >= size:
-                    break
-                got = src.chunks.get(where={"article_id": aid}, include=["documents", "metadatas", "embeddings"])
-                suffix = f"~{copy}" if copy else ""
-                vectors = np.asarray(got["embeddings"], dtype=np.float32)
-                if copy:
-                    vectors = vectors + rng.normal(0, 0.01, vectors.shape).astype(np.float32)
-                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-                story = (meta.get("story_id") or aid) + suffix
-                metas = [{**m, "article_id": aid + suffix, "story_id": story} for m in got["metadatas"]]
-                for i in range(0, len(got["ids"]), BATCH):
-                    target.chunks.add(ids=[c + suffix for c in got["ids"][i:i + BATCH]],
-                                      embeddings=vectors[i:i + BATCH], documents=got["documents"][i:i + BATCH],
-                                      metadatas=metas[i:i + BATCH])
-                target.articles.add(ids=[aid + suffix], embeddings=[vector], documents=[text],
-                                    metadatas=[{**meta, "story_id": story}])
-                total += len(got["ids"])
+        suffix = f"~{copy}" if copy else ""
+        for (aid, text, meta, vector), rows in sources:
+            if total >= size:
+                break
+            story = (meta.get("story_id") or aid) + suffix
+            pending_articles.append((aid + suffix, text, {**meta, "story_id": story}, vector))
+            for cid, doc, m, v in rows:
+                if copy:  # a nudge, so the index does not hold exact duplicates
+                    v = np.asarray(v, dtype=np.float32) + rng.normal(0, 0.01, len(v)).astype(np.float32)
+                    v /= np.linalg.norm(v)
+                pending_chunks.append((cid + suffix, doc, {**m, "article_id": aid + suffix, "story_id": story}, v))
+            total += len(rows)
+            if len(pending_chunks) >= BATCH:
+                flush(target.chunks, pending_chunks)
         copy += 1
+    flush(target.chunks, pending_chunks)
+    flush(target.articles, pending_articles)
     target.bump_revision()
     return {"chunks": target.counts()["chunks"], "articles": target.counts()["articles"],
             "build_s": round(time.perf_counter() - start, 1)}
+
+
+def flush(collection, rows: list[tuple]) -> None:  # noqa: ANN001
+    for i in range(0, len(rows), BATCH):
+        part = rows[i:i + BATCH]
+        collection.add(ids=[r[0] for r in part], documents=[r[1] for r in part], metadatas=[r[2] for r in part],
+                       embeddings=np.array([r[3] for r in part], dtype=np.float32))
+    rows.clear()
 
 
 def measure(folder: Path, qs: list[str]) -> dict:

@@ -21,7 +21,7 @@ BBC = SHARED / "corpora" / "bbc"
 WORK = Path(os.environ.get("NEWSDESK_BENCH_DIR", ROOT / ".bench"))
 
 
-def questions(n: int = 40) -> list[str]:
+def questions(n: int = 30) -> list[str]:
     """A fixed list: the first n answerable questions of the MultiHop-style development set."""
     rows = json.loads((ROOT / "evals" / "datasets" / "multihop_dev.json").read_text(encoding="utf-8"))
     return [r["query"] for r in rows if r["question_type"] != "null_query"][:n]

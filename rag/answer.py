@@ -23,9 +23,10 @@ from rag.constraints import by_outlet, find_publishers, outlet
 from rag.evidence import Evidence, metadata_intent, select, unknown_names
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
-from rag.qtypes import fits, question_type
+from rag.qtypes import candidates, fits, question_type
 from rag.retrieve import Filters
 from rag.support import check
+from rag.text import terms
 from rag.types import Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -165,6 +166,41 @@ def per_publisher(question: str, evidence: list[Evidence], first: Evidence, publ
     return extra
 
 
+def _figure(kind: str, text: str, question: str) -> str:
+    found = candidates(kind, text, question)
+    return found[0] if found else ""
+
+
+def _same_figure(a: str, b: str) -> bool:
+    norm = [" ".join(terms(x)) or x.lower() for x in (a, b)]
+    return norm[0] == norm[1] or norm[0] in norm[1] or norm[1] in norm[0]
+
+
+def disagreement(question: str, evidence: list[Evidence], first: Evidence,
+                 others: list[Evidence]) -> tuple[Evidence, str] | None:
+    """For a question asking a figure or a date: evidence from another publisher, about as relevant
+    (score >= 90% and term coverage >= 90% of the cited sentence's) whose figure differs. Returns it
+    and the sentence that says so: "The sources disagree: The Telegraph gives 40 [1], UPI gives 52 [2]."
+    Only the two best sentences are compared; a figure for something else would rarely be as relevant."""
+    kind = question_type(question)
+    if kind not in {"quantity", "time"} or not first.passage.publisher:
+        return None
+    mine = _figure(kind, first.text, question)
+    if not mine:
+        return None
+    for e in others + evidence:
+        if e.passage.publisher in {"", first.passage.publisher} or e.score < 0.9 * first.score \
+                or e.coverage < 0.9 * first.coverage:
+            continue
+        theirs = _figure(kind, e.text, question)
+        if theirs and not _same_figure(mine, theirs):
+            return e, (f"The sources disagree: {first.passage.publisher} gives {mine} [1], "
+                       f"{e.passage.publisher} gives {theirs} [2].")
+        if theirs:
+            return None  # the most relevant other source agrees
+    return None
+
+
 def reprints(e: Evidence, pipe: Pipeline) -> list[Evidence]:
     """The cited sentence in other outlets' copies of the same story (found by retrieval's duplicate
     folding), each as its own citation with offsets into that article."""
@@ -226,6 +262,11 @@ def answer(
         body, mode = quote(first), "quote"
     # Several publishers named ("what did The Telegraph and UPI report ..."): each one's own evidence.
     others = per_publisher(question, evidence, first, constraints["publishers"])
+    rival = disagreement(question, evidence, first, others)
+    if rival is not None:
+        others = [e for e in others if e is not rival[0]]
+        body = f"{rival[1]} {body}"
+        others.insert(0, rival[0])
     body = " ".join([body] + [quote(e, n, also=True) for n, e in enumerate(others, 2)])
     copies = reprints(first, pipe)
     if copies:

@@ -110,6 +110,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
     from rag.ingest import ingest
 
     outcomes = ingest(args.paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync)
+    pipe.lexical()  # the BM25 index takes in what changed now, not on the next question
     if args.json:
         print(json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=1))
     else:
@@ -128,6 +129,7 @@ def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
     from rag.ingest import remove
 
     outcomes = remove(args.targets, pipe.store)
+    pipe.lexical()
     print_report(outcomes)
     return 0 if any(o.status == "removed" for o in outcomes) else 1
 

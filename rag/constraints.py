@@ -1,7 +1,7 @@
 """Question analysis: who published and when, read from the question itself.
 
 "According to UPI, ...", "What did The Telegraph report about the drill?", "as reported by both The
-Verge and TechCrunch", "in October 2023", "published after 8 December 2017": publishers become filters
+Verge and TechCrunch", "in October 2023", "published after 8 December 2017", "last week": publishers become filters
 (matched against the publishers actually in the store, case and article tolerant), time expressions
 become a published-date range. Several publishers become one sub-query each, so every named source
 gets its own evidence.
@@ -148,6 +148,38 @@ def find_dates(question: str) -> tuple[str, str]:
     return after, before
 
 
-def analyze(question: str, known_publishers: list[str]) -> Constraints:
+RELATIVE = re.compile(
+    r"\b(?:(?:in\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>\d+|two|three|four|five|six)\s+)?"
+    r"(?P<unit>day|week|month|year)s?|(?P<this>this|current)\s+(?P<unit2>week|month|year)|(?P<word>yesterday|today))\b",
+    re.IGNORECASE)
+_SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def find_relative(question: str, now: str) -> tuple[str, str]:
+    """(after, before) for "last week", "in the past 3 months", "this year", "yesterday", counted back
+    from `now`: the newest article date in the store, the archive's own today (a 2023 archive asked
+    about "last week" means its last week, not the reader's)."""
+    m = RELATIVE.search(question)
+    if not m or not now:
+        return "", ""
+    if m["word"]:
+        day = now if m["word"].lower() == "today" else _shift(now, -1)
+        return day, day
+    if m["this"]:
+        unit, today = m["unit2"].lower(), date.fromisoformat(now)
+        if unit == "year":
+            return f"{today.year}-01-01", now
+        if unit == "month":
+            return f"{today.year:04d}-{today.month:02d}-01", now
+        return _shift(now, -today.weekday()), now
+    n = m["n"]
+    count = int(n) if n and n.isdigit() else _SMALL.get((n or "").lower(), 1)
+    return _shift(now, -count * _DAYS[m["unit"].lower()]), now
+
+
+def analyze(question: str, known_publishers: list[str], now: str = "") -> Constraints:
     after, before = find_dates(question)
+    if not after and not before:
+        after, before = find_relative(question, now)
     return Constraints(find_publishers(question, known_publishers), after, before)

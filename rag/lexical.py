@@ -1,7 +1,18 @@
-"""BM25 over the stored chunks (bm25s), persisted next to the Chroma store.
+"""The local index of the stored chunks: BM25, plus a float16 copy of their vectors for filtered dense
+search; persisted next to the Chroma store and updated incrementally.
 
-The index is derived data: it records the store revision it was built from and is rebuilt when the
-store has changed since (each ingest or removal bumps the revision), so queries never rebuild it.
+Why a copy of the vectors: Chroma answers an unfiltered nearest-neighbour query in ~3 ms here, but one
+filtered by publisher or date in 18-65 ms (10k-35k chunks), and a question naming two outlets makes
+three such queries. An exact dot product over the chunks the filter keeps costs a few ms.
+
+The index is derived data. It records the store revision it matches and, per article, the version it
+indexed (content hash + ingest time). When the store's revision moves (any ingest or removal, by this
+process or another one sharing the store), `refresh` re-reads only the articles that were added,
+replaced or removed: their rows are dropped or tokenized and appended. Nothing is rebuilt from scratch
+and no query pays for more than that difference.
+
+Scores are Okapi BM25 (k1 = 1.5, b = 0.75, Lucene's idf) computed at query time from a sparse
+term-frequency matrix, so adding or dropping rows needs no recomputation of other documents' scores.
 """
 
 from __future__ import annotations
@@ -13,30 +24,53 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from rag.store import Store
 from rag.text import terms
+
+K1, B = 1.5, 0.75
+FETCH = 200  # articles per store read while refreshing
 
 
 @dataclass
 class LexicalIndex:
     revision: str
-    ids: list[str]
+    ids: list[str]  # chunk id per row
+    article_ids: list[str]
     publisher_keys: list[str]
     date_keys: np.ndarray
-    bm25: Any  # bm25s.BM25, or None for an empty store
-    vocab: set[str]
+    tf: sparse.csr_matrix  # rows = chunks, columns = vocab, values = term counts
+    vocab: dict[str, int]
+    versions: dict[str, str]  # article id -> version indexed
+    vectors: np.ndarray  # float16, one row per chunk, normalised (dot product = cosine)
     positions: dict[str, int] = field(init=False, repr=False)
+    _columns: sparse.csc_matrix = field(init=False, repr=False)
+    _doc_len: np.ndarray = field(init=False, repr=False)
+    _df: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.positions = {cid: i for i, cid in enumerate(self.ids)}
+        self._columns = self.tf.tocsc()
+        self._doc_len = np.asarray(self.tf.sum(axis=1)).ravel().astype(np.float32)
+        self._df = np.diff(self._columns.indptr)
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
         """BM25 score of every chunk (None when no query word is in the index)."""
-        tokens = [t for t in terms(query) if t in self.vocab]
-        if self.bm25 is None or not tokens:
+        cols = sorted({self.vocab[t] for t in terms(query) if t in self.vocab})
+        if not cols or not self.ids:
             return None
-        return self.bm25.get_scores(tokens, weight_mask=mask)
+        n = len(self.ids)
+        avg = float(self._doc_len.mean()) or 1.0
+        out = np.zeros(n, dtype=np.float32)
+        c = self._columns
+        for col in cols:
+            a, b = c.indptr[col], c.indptr[col + 1]
+            rows, tf = c.indices[a:b], c.data[a:b]
+            df = b - a
+            idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            out[rows] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * self._doc_len[rows] / avg))
+        return out * mask if mask is not None else out
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None,
                scores: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -44,7 +78,9 @@ class LexicalIndex:
         scores = self.scores(query, mask) if scores is None else scores
         if scores is None:
             return []
-        top = np.argsort(-scores)[:n]
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def score_of(self, scores: np.ndarray | None, chunk_id: str) -> float:
@@ -55,15 +91,19 @@ class LexicalIndex:
     def idf(self, words: set[str]) -> dict[str, float]:
         """Inverse document frequency of each word over the chunks (words not indexed are rarest)."""
         n = len(self.ids)
-        if self.bm25 is None:
-            return {w: 1.0 for w in words}
-        vocab, indptr = self.bm25.vocab_dict, self.bm25.scores["indptr"]
-        out = {}
-        for w in words:
-            i = vocab.get(w)
-            df = int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
-            out[w] = float(np.log(1 + n / (1 + df)))
-        return out
+        return {w: float(np.log(1 + n / (1 + (self._df[self.vocab[w]] if w in self.vocab else 0)))) for w in words}
+
+    def nearest(self, vector: list[float], n: int, mask: np.ndarray) -> list[tuple[str, float]]:
+        """Exact top-n (chunk id, cosine) among the chunks `mask` keeps."""
+        rows = np.flatnonzero(mask)
+        if not len(rows) or not len(self.vectors):
+            return []
+        sims = self.vectors[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        top = np.argsort(-sims, kind="stable")[:n]
+        return [(self.ids[rows[i]], float(sims[i])) for i in top]
+
+    def vectors_of(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        return {c: self.vectors[self.positions[c]] for c in chunk_ids if c in self.positions}
 
     def mask(self, publishers: list[str] | None, after: int | None, before: int | None) -> np.ndarray | None:
         if not publishers and after is None and before is None:
@@ -78,63 +118,108 @@ class LexicalIndex:
         return keep.astype(np.float32)
 
 
-def build(store: Store) -> LexicalIndex:
-    import bm25s
+def empty() -> LexicalIndex:
+    return LexicalIndex("", [], [], [], np.zeros(0, dtype=np.int64), sparse.csr_matrix((0, 0), dtype=np.float32),
+                        {}, {}, np.zeros((0, 0), dtype=np.float16))
 
+
+def _version(meta: dict[str, Any]) -> str:
+    return f"{meta.get('content_hash', '')}@{meta.get('ingested_at', '')}"
+
+
+def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
+    """The index brought up to the store's current content, touching only articles that changed."""
+    index = index or empty()
     revision = store.revision()
-    ids: list[str] = []
-    corpus: list[list[str]] = []
-    pubs: list[str] = []
-    dates: list[int] = []
-    for batch_ids, docs, metas in store.iter_chunks():
-        for chunk_id, doc, meta in zip(batch_ids, docs, metas, strict=True):
-            ids.append(chunk_id)
+    got = store.articles.get(include=["metadatas"])
+    current = {aid: _version(m) for aid, m in zip(got["ids"], got["metadatas"], strict=True)}
+    gone = {aid for aid, v in index.versions.items() if current.get(aid) != v}
+    todo = [aid for aid, v in current.items() if index.versions.get(aid) != v]
+    if not gone and not todo:
+        index.revision = revision
+        return index
+
+    keep = np.array([a not in gone for a in index.article_ids], dtype=bool)
+    ids = [x for x, k in zip(index.ids, keep, strict=True) if k]
+    article_ids = [x for x, k in zip(index.article_ids, keep, strict=True) if k]
+    pubs = [x for x, k in zip(index.publisher_keys, keep, strict=True) if k]
+    dates = list(index.date_keys[keep])
+    vectors = [index.vectors[keep]] if len(index.vectors) else []
+    vocab = dict(index.vocab)
+    data: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    lengths: list[int] = []
+    for i in range(0, len(todo), FETCH):
+        batch = store.chunks.get(where={"article_id": {"$in": todo[i:i + FETCH]}},
+                                 include=["documents", "metadatas", "embeddings"])
+        if len(batch["ids"]):
+            vectors.append(np.asarray(batch["embeddings"], dtype=np.float16))
+        for chunk_id, doc, meta in zip(batch["ids"], batch["documents"], batch["metadatas"], strict=True):
             # Title words count for every chunk of the article, as they do for the dense vectors.
-            corpus.append(terms(f"{meta.get('title', '')}\n{doc}"))
+            words = [vocab.setdefault(t, len(vocab)) for t in terms(f"{meta.get('title', '')}\n{doc}")]
+            col, count = np.unique(np.array(words, dtype=np.int64), return_counts=True)
+            cols.append(col)
+            data.append(count.astype(np.float32))
+            lengths.append(len(col))
+            ids.append(chunk_id)
+            article_ids.append(str(meta.get("article_id", "")))
             pubs.append(str(meta.get("publisher_key", "")))
             dates.append(int(meta.get("published_key", -1)))
-    bm25 = None
-    if ids:
-        bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
-    vocab = {t for doc in corpus for t in doc}
-    return LexicalIndex(revision, ids, pubs, np.array(dates, dtype=np.int64), bm25, vocab)
+    old = index.tf[keep] if index.tf.shape[0] else sparse.csr_matrix((0, len(vocab)), dtype=np.float32)
+    old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(vocab)))
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    new = sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
+                             np.concatenate(cols) if cols else np.zeros(0, np.int64), indptr),
+                            shape=(len(lengths), len(vocab)))
+    versions = {a: v for a, v in index.versions.items() if a not in gone} | {a: current[a] for a in todo}
+    stacked = np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float16)
+    return LexicalIndex(revision, ids, article_ids, pubs, np.array(dates, dtype=np.int64),
+                        sparse.vstack([old, new], format="csr"), vocab, versions, stacked)
+
+
+def build(store: Store) -> LexicalIndex:
+    return refresh(None, store)
 
 
 def save(index: LexicalIndex, folder: Path) -> None:
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    if index.bm25 is not None:
-        index.bm25.save(str(tmp / "bm25"), show_progress=False)
+    tf = index.tf
+    np.savez(tmp / "tf.npz", data=tf.data, indices=tf.indices, indptr=tf.indptr, shape=np.array(tf.shape),
+             date_keys=index.date_keys, vectors=index.vectors)
     (tmp / "meta.json").write_text(json.dumps({
-        "revision": index.revision, "ids": index.ids, "publisher_keys": index.publisher_keys,
-        "date_keys": index.date_keys.tolist(), "vocab": sorted(index.vocab),
+        "revision": index.revision, "ids": index.ids, "article_ids": index.article_ids,
+        "publisher_keys": index.publisher_keys, "vocab": list(index.vocab), "versions": index.versions,
     }))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)  # readers see the old index or the new one, never half of one
 
 
 def load(folder: Path) -> LexicalIndex | None:
-    import bm25s
-
     try:
         meta = json.loads((folder / "meta.json").read_text())
-        bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if meta["ids"] else None
+        arrays = np.load(folder / "tf.npz")
+        tf = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
+        return LexicalIndex(meta["revision"], meta["ids"], meta["article_ids"], meta["publisher_keys"],
+                            arrays["date_keys"], tf, {t: i for i, t in enumerate(meta["vocab"])}, meta["versions"],
+                            arrays["vectors"])
     except (OSError, ValueError, KeyError):
-        return None
-    return LexicalIndex(meta["revision"], meta["ids"], meta["publisher_keys"],
-                        np.array(meta["date_keys"], dtype=np.int64), bm25, set(meta["vocab"]))
+        return None  # missing, old format or damaged: rebuilt from the store
 
 
-def lexical_index(store: Store, folder: Path) -> LexicalIndex:
-    """The saved index if it matches the store's revision, else a fresh build (saved for next time)."""
-    index = load(folder)
-    if index is not None and index.revision == store.revision():
-        return index
-    index = build(store)
+def lexical_index(store: Store, folder: Path, current: LexicalIndex | None = None) -> LexicalIndex:
+    """The index for the store's current revision: `current` or the saved one if it matches, else
+    brought up to date incrementally from whichever is at hand (and saved for next time)."""
+    revision = store.revision()
+    if current is not None and current.revision == revision:
+        return current
+    saved = load(folder)
+    if saved is not None and saved.revision == revision:
+        return saved
+    index = refresh(current or saved, store)
     try:
         save(index, folder)
     except OSError:
-        pass  # a read-only data dir still answers queries, it just rebuilds next time
+        pass  # a read-only data dir still answers queries, it just refreshes next time
     return index

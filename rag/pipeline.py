@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -23,15 +24,15 @@ class Pipeline:
     store: Store
     _lexical: LexicalIndex | None = None
     _llm: Any = None
-    _publishers: tuple[str, list[str]] | None = None
+    _publishers: tuple[str, list[str], str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def lexical(self) -> LexicalIndex:
-        """The BM25 index for the store's current revision (reloaded after any ingest, even one made by
-        another process sharing the store)."""
+        """The BM25 index for the store's current revision, brought up to date incrementally after any
+        ingest or removal, even one made by another process sharing the store."""
         with self._lock:
             if self._lexical is None or self._lexical.revision != self.store.revision():
-                self._lexical = lexical_index(self.store, self.settings.data_dir / "bm25")
+                self._lexical = lexical_index(self.store, self.settings.data_dir / "bm25", self._lexical)
             return self._lexical
 
     def llm(self) -> Any:
@@ -44,12 +45,22 @@ class Pipeline:
 
     def publishers(self) -> list[str]:
         """Publisher names in the store (cached per store revision)."""
+        return self._catalog()[0]
+
+    def newest(self) -> str:
+        """The newest full publication date in the store ('' if none): "now" for "last week"."""
+        return self._catalog()[1]
+
+    def _catalog(self) -> tuple[list[str], str]:
         with self._lock:
             revision = self.store.revision()
             if self._publishers is None or self._publishers[0] != revision:
-                names = sorted({r["publisher"] for r in self.store.list_articles() if r.get("publisher")})
-                self._publishers = (revision, names)
-            return self._publishers[1]
+                rows = self.store.list_articles()
+                names = sorted({r["publisher"] for r in rows if r.get("publisher")})
+                dates = [r["published"][:10] for r in rows
+                         if re.fullmatch(r"\d{4}-\d\d-\d\d.*", r.get("published") or "")]
+                self._publishers = (revision, names, max(dates, default=""))
+            return self._publishers[1], self._publishers[2]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                vector: list[float] | None = None) -> list[Passage]:
@@ -68,7 +79,8 @@ class Pipeline:
         ("relaxed") rather than answering from nothing."""
         k = k or self.settings.k
         given = filters or Filters()
-        found = analyze(question, self.publishers()) if self.settings.question_constraints else Constraints()
+        use = self.settings.question_constraints
+        found = analyze(question, self.publishers(), self.newest()) if use else Constraints()
         merged = Filters(given.publishers or found.publishers, given.after or found.after,
                          given.before or found.before)
         passages = self._search_each(question, k, merged)

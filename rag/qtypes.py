@@ -12,7 +12,9 @@ import re
 
 from rag.text import terms
 
-NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion"
+_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+NUMBER_WORDS = (rf"(?:{_TENS})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|"
+                r"seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion")
 MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
 DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow"

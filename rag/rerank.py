@@ -27,12 +27,15 @@ def coverage(question_terms: set[str], idf: dict[str, float], title: str, text: 
     total = sum(idf.get(t, 0.0) for t in question_terms)
     if not total:
         return 0.0
-    sentences = [set(terms(text[a:b])) for a, b in split_sentences(text)] or [set(terms(text))]
+    # Only the question's own terms matter: each sentence reduced to those it holds.
+    sentences = [question_terms.intersection(terms(text[a:b])) for a, b in split_sentences(text)]
+    sentences = sentences or [question_terms.intersection(terms(text))]
     best = 0.0
     for i, words in enumerate(sentences):
         window = words | (sentences[i + 1] if i + 1 < len(sentences) else set())
-        best = max(best, sum(idf[t] for t in question_terms & window))
-    whole = sum(idf[t] for t in question_terms & set(terms(f"{title}\n{text}")))
+        best = max(best, sum(idf[t] for t in window))
+    found = set().union(*sentences) | question_terms.intersection(terms(title))
+    whole = sum(idf[t] for t in found)
     return 0.5 * best / total + 0.5 * whole / total
 
 

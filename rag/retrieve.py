@@ -67,8 +67,18 @@ def hybrid(
     """Top-k passages. With `rerank_pool` (hybrid mode), that many fused candidates are reordered by
     rag.rerank before the cut."""
     filters = filters or Filters()
-    dense = store.dense(query_vector, candidates, filters.where()) if mode != "bm25" else []
     mask = lexical.mask(*filters.keys())
+    if mode == "bm25":
+        dense = []
+    elif mask is not None and len(lexical.vectors) == len(lexical.ids):
+        # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why).
+        found = lexical.nearest(query_vector, candidates, mask)
+        similarity = dict(found)
+        dense = store.get_chunks(list(similarity))
+        for p in dense:
+            p.score = similarity[p.chunk_id]
+    else:
+        dense = store.dense(query_vector, candidates, filters.where())
     lex_scores = lexical.scores(query, mask) if mode != "dense" else None
     lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
     rerank_pool = rerank_pool if mode == "hybrid" else 0
@@ -86,8 +96,10 @@ def hybrid(
             ranked.append(by_id[cid])
     if rerank_pool and len(ranked) > 1:
         vector = np.asarray(query_vector, dtype=np.float32)
-        unseen = store.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
-        cosine.update({cid: float(v @ vector) for cid, v in unseen.items()})
+        unseen = [p.chunk_id for p in ranked if p.chunk_id not in cosine]
+        local = len(lexical.vectors) == len(lexical.ids)
+        vectors = lexical.vectors_of(unseen) if local else store.vectors_of(unseen)
+        cosine.update({cid: float(v.astype(np.float32) @ vector) for cid, v in vectors.items()})
         ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
                         [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))
     out = collapse_copies(ranked)[:k]

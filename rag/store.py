@@ -130,8 +130,6 @@ class Store:
 
     # --- chunks ---------------------------------------------------------------------------------
     def dense(self, vector: list[float], n: int, where: dict[str, Any] | None) -> list[Passage]:
-        if self.chunks.count() == 0:
-            return []
         hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=where)
         return [passage(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in hits]
 

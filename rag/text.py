@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -22,9 +23,22 @@ _NUMBER_WORDS = {
 }
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+
+
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """The term a lower-cased word token stands for ('' for a stopword): cached, words repeat a lot."""
+    word = _NUMBER_WORDS.get(word, word)
+    if word in STOPWORDS or not (len(word) > 1 or word.isdigit()):
+        return ""
+    return stem(word)
+
+
 def stem(word: str) -> str:
     """A deliberately light stemmer: plurals and possessives only (names must stay matchable)."""
-    word = re.sub(r"['’]s$", "", word)
+    word = _POSSESSIVE.sub("", word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
@@ -36,18 +50,13 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; numbers keep their digits ("12,000" -> "12000")."""
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    text = _THOUSANDS.sub("", text)
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
 def terms(text: str) -> list[str]:
     """Content terms: stemmed words without stopwords; number words become digits."""
-    out = []
-    for w in words(text):
-        w = _NUMBER_WORDS.get(w, w)
-        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
-            out.append(stem(w))
-    return out
+    return [t for t in map(_term, words(text)) if t]
 
 
 def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:

@@ -98,3 +98,51 @@ def test_constraints_that_match_nothing_are_relaxed(seeded):
 def test_analyze_combines_both():
     c = analyze("What did TechCrunch report in November 2023?", KNOWN)
     assert c.as_dict() == {"publishers": ["TechCrunch"], "after": "2023-11-01", "before": "2023-11-30"}
+
+
+@pytest.mark.parametrize(
+    ("question", "after", "before"),
+    [
+        ("What happened last week?", "2023-12-13", "2023-12-20"),
+        ("What was reported in the past 3 months?", "2023-09-21", "2023-12-20"),
+        ("Who won this year?", "2023-01-01", "2023-12-20"),
+        ("What did they say yesterday?", "2023-12-19", "2023-12-19"),
+        ("Who was the last person to speak?", "", ""),
+    ],
+)
+def test_relative_dates_count_back_from_the_newest_article(question, after, before):
+    assert analyze(question, [], now="2023-12-20").as_dict() == {
+        "publishers": [], "after": after or None, "before": before or None}
+
+
+def test_last_week_on_the_seeds_means_the_week_before_their_newest_date(seeded):
+    assert seeded.newest() == "2017-12-08"  # the UPI article's date has no year, so only the Telegraph's counts
+    _, constraints = seeded.search_question("What did North Korea say about talks last week?")
+    assert constraints["after"] == "2017-12-01" and constraints["before"] == "2017-12-08"
+
+
+@pytest.mark.llm
+def test_sources_that_disagree_on_a_figure_are_both_cited(tmp_path):
+    import json
+
+    from conftest import make_pipeline
+
+    from rag.ingest import ingest
+
+    planet = ("Heavy rain pushed the Riverton river over its banks on Sunday night. Forty people were killed "
+              "in the Riverton flood, the mayor said on Monday. Rescue teams were still searching the lower town.")
+    star = ("Officials in the north are counting the cost of a weekend storm. Fifty-two people were killed in "
+            "the Riverton flood, according to the regional governor. Schools across the valley stay closed.")
+    rows = [
+        {"title": "Riverton flood toll rises", "source": "The Daily Planet", "published_at": "2023-05-02",
+         "url": "https://planet.example/riverton", "body": planet},
+        {"title": "Deadly flood hits Riverton", "source": "The Morning Star", "published_at": "2023-05-02",
+         "url": "https://star.example/riverton", "body": star},
+    ]
+    (tmp_path / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    pipe = make_pipeline(tmp_path / "store")
+    ingest([tmp_path / "news.jsonl"], pipe.settings, pipe.store, pipe.embedder)
+    result = answer("How many people were killed in the Riverton flood?", pipe)
+    assert result["answer"].startswith("The sources disagree:"), result["answer"]
+    assert {c["publisher"] for c in result["citations"]} == {"The Daily Planet", "The Morning Star"}
+    assert "Forty" in result["answer"] and "Fifty-two" in result["answer"]

@@ -72,3 +72,32 @@ def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
     assert "also ran in" in result["answer"]
     for c in result["citations"]:
         assert pipe.store.get_article(c["article_id"]).text[c["start"]:c["end"]] == c["quote"]
+
+
+def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
+    import numpy as np
+
+    from rag.ingest import remove
+
+    news = tmp_path / "news"
+    news.mkdir()
+    for name in (TELEGRAPH, UPI):
+        (news / name).write_bytes((SEEDS / name).read_bytes())
+    pipe = make_pipeline(tmp_path / "store")
+    ingest([news / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)
+    telegraph_rows = list(pipe.lexical().ids)
+    ingest([news / UPI], pipe.settings, pipe.store, pipe.embedder)
+    grown = pipe.lexical()
+    assert grown.ids[: len(telegraph_rows)] == telegraph_rows  # old rows kept as they were, new ones appended
+    full = lexical.build(pipe.store)
+    for query in ("Ja Song Nam", "North Korea talks Lavrov", "air force drill"):
+        by_id = dict(zip(full.ids, full.scores(query), strict=True))
+        assert np.allclose(grown.scores(query), [by_id[i] for i in grown.ids], atol=1e-5)
+    # A replaced article (its file changed) and a removed one: their rows go, the rest stay.
+    (news / TELEGRAPH).write_text((SEEDS / TELEGRAPH).read_text() + "\nA new closing sentence about zebras.")
+    assert [o.status for o in ingest([news / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)] == ["replaced"]
+    assert "zebras" in pipe.search("zebras", k=1)[0].text
+    remove([UPI], pipe.store)
+    index = pipe.lexical()
+    assert len(index.ids) == pipe.store.counts()["chunks"] == len(set(index.ids))
+    assert index.search("Ja Song Nam", 5) == []

@@ -160,12 +160,15 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         progress(0, desc="Ingesting")
         outcomes = ingest(paths, s, pipe.store, pipe.embedder,
                           progress=lambda n, total, name: progress(n / total, desc=f"{Path(name).name}"))
+        pipe.lexical()  # BM25 takes in the new articles now, not on the next question
         return (report_rows(outcomes), *corpus_outputs())
 
     def remove_article(article_id: str | None) -> tuple[Any, ...]:
         if not article_id:
             raise gr.Error("Choose an article to remove.")
-        return (report_rows(remove([article_id], pipe.store)), *corpus_outputs())
+        outcomes = remove([article_id], pipe.store)
+        pipe.lexical()
+        return (report_rows(outcomes), *corpus_outputs())
 
     with gr.Blocks(title="newsdesk", fill_width=True) as app:
         turns = gr.State([])
