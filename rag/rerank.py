@@ -16,6 +16,8 @@ holds a gold evidence sentence: Hits@4 0.505 -> 0.556, Hits@10 0.654 -> 0.679, M
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from rag.chunking import split_sentences
@@ -23,13 +25,20 @@ from rag.text import terms
 from rag.types import Passage
 
 
+@lru_cache(maxsize=20_000)
+def sentence_terms(text: str) -> tuple[frozenset[str], ...]:
+    """The terms of each sentence of a passage. Cached: the sub-queries of one question, and the
+    questions of one reader, meet the same passages again."""
+    found = tuple(frozenset(terms(text[a:b])) for a, b in split_sentences(text))
+    return found or (frozenset(terms(text)),)
+
+
 def coverage(question_terms: set[str], idf: dict[str, float], title: str, text: str) -> float:
     total = sum(idf.get(t, 0.0) for t in question_terms)
     if not total:
         return 0.0
     # Only the question's own terms matter: each sentence reduced to those it holds.
-    sentences = [question_terms.intersection(terms(text[a:b])) for a, b in split_sentences(text)]
-    sentences = sentences or [question_terms.intersection(terms(text))]
+    sentences = [question_terms & words for words in sentence_terms(text)]
     best = 0.0
     for i, words in enumerate(sentences):
         window = words | (sentences[i + 1] if i + 1 < len(sentences) else set())

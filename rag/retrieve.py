@@ -68,25 +68,26 @@ def hybrid(
     rag.rerank before the cut."""
     filters = filters or Filters()
     mask = lexical.mask(*filters.keys())
+    by_id: dict[str, Passage] = {}
     if mode == "bm25":
-        dense = []
+        dense_ids: list[str] = []
+        cosine: dict[str, float] = {}
     elif mask is not None and len(lexical.vectors) == len(lexical.ids):
-        # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why).
-        found = lexical.nearest(query_vector, candidates, mask)
-        similarity = dict(found)
-        dense = store.get_chunks(list(similarity))
-        for p in dense:
-            p.score = similarity[p.chunk_id]
+        # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why); texts are
+        # fetched once, after fusion, for the candidates that survive it.
+        cosine = dict(lexical.nearest(query_vector, candidates, mask))
+        dense_ids = list(cosine)
     else:
         dense = store.dense(query_vector, candidates, filters.where())
+        cosine = {p.chunk_id: p.score for p in dense}
+        by_id = {p.chunk_id: p for p in dense}
+        dense_ids = list(cosine)
     lex_scores = lexical.scores(query, mask) if mode != "dense" else None
     lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
     rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
-    fused = rrf([[p.chunk_id for p in dense], [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
-    cosine = {p.chunk_id: p.score for p in dense}
-    by_id = {p.chunk_id: p for p in dense}
+    fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
     by_id.update({p.chunk_id: p for p in store.get_chunks(missing)})
     ranked = []
@@ -99,7 +100,7 @@ def hybrid(
         unseen = [p.chunk_id for p in ranked if p.chunk_id not in cosine]
         local = len(lexical.vectors) == len(lexical.ids)
         vectors = lexical.vectors_of(unseen) if local else store.vectors_of(unseen)
-        cosine.update({cid: float(v.astype(np.float32) @ vector) for cid, v in vectors.items()})
+        cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
         ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
                         [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))
     out = collapse_copies(ranked)[:k]
