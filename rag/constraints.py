@@ -42,17 +42,22 @@ class Constraints:
         return bool(self.publishers or self.after or self.before)
 
 
-def outlet(name: str) -> str:
-    """The outlet a stored publisher name belongs to: feeds name a section after a separator
+def _outlet_name(name: str) -> str:
+    """A stored publisher name without the section that feeds put after a separator
     ("The Independent - Sports", "Cnbc | World Business News Leader", "FOX News - Health")."""
-    return publisher_key(re.split(r"\s+[|\u2013-]\s+|:\s", name)[0])
+    return re.split(r"\s+[|\u2013-]\s+|:\s", name)[0]
+
+
+def outlet(name: str) -> str:
+    """The outlet a stored publisher name belongs to (its key without the feed's section)."""
+    return publisher_key(_outlet_name(name))
 
 
 def aliases(name: str) -> set[str]:
     """Ways a question may name this publisher: the full name, its outlet, and for an acronym outlet
     ("BBC News") the acronym alone; a ".com" suffix dropped."""
     out = {publisher_key(name), outlet(name)}
-    head = re.split(r"\s+[|\u2013-]\s+|:\s", name)[0].split()
+    head = _outlet_name(name).split()
     if len(head) == 2 and head[0].isupper() and len(head[0]) > 1 and head[1].lower() == "news":
         out.add(head[0].casefold())
     return {a.removesuffix(".com") for a in out if a}

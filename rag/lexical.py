@@ -130,7 +130,7 @@ class LexicalIndex:
 
 def empty() -> LexicalIndex:
     return LexicalIndex("", [], [], [], np.zeros(0, dtype=np.int64), sparse.csr_matrix((0, 0), dtype=np.float32),
-                        {}, {}, np.zeros((0, 0), dtype=np.float16))
+                        {}, {}, np.zeros((0, 0), dtype=np.float32))
 
 
 def _version(meta: dict[str, Any]) -> str:
@@ -141,8 +141,7 @@ def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
     """The index brought up to the store's current content, touching only articles that changed."""
     index = index or empty()
     revision = store.revision()
-    got = store.articles.get(include=["metadatas"])
-    current = {aid: _version(m) for aid, m in zip(got["ids"], got["metadatas"], strict=True)}
+    current = {row["article_id"]: _version(row) for row in store.list_articles()}
     gone = {aid for aid, v in index.versions.items() if current.get(aid) != v}
     todo = [aid for aid, v in current.items() if index.versions.get(aid) != v]
     if not gone and not todo:

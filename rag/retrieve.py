@@ -1,10 +1,10 @@
-"""Hybrid retrieval: dense (Chroma, cosine) and BM25, fused by reciprocal rank fusion, with
-publisher and date-range filters applied inside both retrievers (not after the cut)."""
+"""Hybrid retrieval: dense (Chroma, cosine; the local vector copy when filtered) and BM25, fused by
+reciprocal rank fusion, with publisher and date-range filters applied inside both retrievers (not
+after the cut)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -26,20 +26,6 @@ class Filters:
         after = date_key(parse_date(self.after)) if self.after else None
         before = date_key(parse_date(self.before)) if self.before else None
         return [publisher_key(p) for p in self.publishers if p.strip()], after, before
-
-    def where(self) -> dict[str, Any] | None:
-        """The same filters as a Chroma where clause."""
-        pubs, after, before = self.keys()
-        clauses: list[dict[str, Any]] = []
-        if pubs:
-            clauses.append({"publisher_key": {"$in": pubs}})
-        if after is not None:
-            clauses.append({"published_key": {"$gte": after}})
-        if before is not None:
-            clauses += [{"published_key": {"$gte": 0}}, {"published_key": {"$lte": before}}]
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def rrf(rankings: list[list[str]], rrf_k: int) -> list[tuple[str, float]]:
@@ -72,13 +58,13 @@ def hybrid(
     if mode == "bm25":
         dense_ids: list[str] = []
         cosine: dict[str, float] = {}
-    elif mask is not None and len(lexical.vectors) == len(lexical.ids):
+    elif mask is not None:
         # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why); texts are
         # fetched once, after fusion, for the candidates that survive it.
         cosine = dict(lexical.nearest(query_vector, candidates, mask))
         dense_ids = list(cosine)
     else:
-        dense = store.dense(query_vector, candidates, filters.where())
+        dense = store.dense(query_vector, candidates)
         cosine = {p.chunk_id: p.score for p in dense}
         by_id = {p.chunk_id: p for p in dense}
         dense_ids = list(cosine)
@@ -97,9 +83,7 @@ def hybrid(
             ranked.append(by_id[cid])
     if rerank_pool and len(ranked) > 1:
         vector = np.asarray(query_vector, dtype=np.float32)
-        unseen = [p.chunk_id for p in ranked if p.chunk_id not in cosine]
-        local = len(lexical.vectors) == len(lexical.ids)
-        vectors = lexical.vectors_of(unseen) if local else store.vectors_of(unseen)
+        vectors = lexical.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
         cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
         ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
                         [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))

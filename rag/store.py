@@ -129,8 +129,9 @@ class Store:
         return {"articles": self.articles.count(), "chunks": self.chunks.count()}
 
     # --- chunks ---------------------------------------------------------------------------------
-    def dense(self, vector: list[float], n: int, where: dict[str, Any] | None) -> list[Passage]:
-        hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=where)
+    def dense(self, vector: list[float], n: int) -> list[Passage]:
+        """Nearest chunks by HNSW. Filtered searches go to the local index instead (rag.lexical)."""
+        hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n)
         return [passage(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in hits]
 
     def get_chunks(self, ids: list[str]) -> list[Passage]:
@@ -142,12 +143,6 @@ class Store:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
         return [by_id[i] for i in ids if i in by_id]
-
-    def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
-        got = self.chunks.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         offset = 0
