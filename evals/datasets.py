@@ -10,6 +10,7 @@ where a source is matched by url or title and `null_query` questions are the una
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,18 @@ class Question:
     answerable: bool
     type: str = ""
     facts: list[str] = field(default_factory=list)
+
+    @property
+    def split(self) -> str:
+        return split_of(self.question)
+
+
+def split_of(question: str) -> str:
+    """'tune' or 'check': a fixed half of any dataset, decided by the question's own text (not its
+    position), so the two parts stay the same when a file is reordered or grows. Rules are tuned on
+    'tune' only; a gain counts when it also shows on 'check'."""
+    digest = hashlib.sha256(" ".join(question.split()).encode("utf-8")).digest()
+    return "tune" if digest[0] % 2 == 0 else "check"
 
 
 def load_jsonl(path: Path) -> list[Question]:

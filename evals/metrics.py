@@ -13,6 +13,12 @@ Definitions (also in the README):
 - evidence_hits@k / evidence_mrr@10 (MultiHop-RAG questions, which quote their evidence sentences): the
   same with a passage counted as a hit only when it contains a gold evidence sentence.
 - abstention precision / recall: abstentions that were right / unanswerable questions abstained on.
+- yes/no questions (gold answer "Yes"/"No" or "True"/"False"; a gold "Consistent" or "Same" answers a
+  question that offered a choice, and is matched as text): right only when the answer *opens* with the
+  same "Yes" or "No" (a "yes" somewhere inside a quote is not an answer). yesno_balanced_accuracy is
+  the mean of the share right among gold-"Yes" and among gold-"No" questions, so a constant answer
+  scores 0.5 whatever the mix; an abstention counts as wrong on both sides.
+- all_gold_cited: share of answerable questions whose answer cites every gold source article.
 """
 
 from __future__ import annotations
@@ -26,6 +32,24 @@ NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
 KS = (1, 3, 4, 5, 10)
+
+
+YES = {"yes", "true"}
+NO = {"no", "false"}
+
+
+def gold_polarity(answers: list[str]) -> str:
+    """'yes' or 'no' when the gold answer is a yes/no answer, else ''."""
+    words = normalize(answers[0]).split() if answers else []
+    if len(words) != 1:
+        return ""
+    return "yes" if words[0] in YES else "no" if words[0] in NO else ""
+
+
+def said_polarity(response: str) -> str:
+    """'yes' or 'no' when the answer opens with it, else ''."""
+    first = normalize(response).split()[:1]
+    return first[0] if first and first[0] in {"yes", "no"} else ""
 
 
 def normalize(text: str) -> str:
@@ -110,6 +134,8 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
     for key in ("evidence_hits@4", "evidence_hits@10", "evidence_mrr@10") if with_facts else ():
         out[key] = _mean([r[key] for r in with_facts])
     out["answer_accuracy"] = _mean([float(r["correct"]) for r in records])
+    out["yesno_balanced_accuracy"] = balanced_accuracy(records)
+    out["all_gold_cited"] = _mean([float(r.get("citation_recall", 0.0) >= 1.0) for r in answerable if r.get("gold_n")])
     out["answer_f1"] = _mean([r["f1"] for r in answerable])
     out["citation_precision"] = _mean([float(ok) for ok in citations])
     out["citation_recall"] = _mean([r["citation_recall"] for r in answerable])
@@ -129,9 +155,20 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def balanced_accuracy(records: list[dict[str, Any]]) -> float | None:
+    """Mean per-class accuracy over yes/no questions (None when there are none, or only one class)."""
+    per = [[r["correct"] for r in records if r.get("polarity") == side] for side in ("yes", "no")]
+    if not all(per):
+        return None
+    return round(sum(sum(map(float, c)) / len(c) for c in per) / 2, 4)
+
+
 def with_types(records: list[dict[str, Any]]) -> dict[str, Any]:
     metrics = aggregate(records)
     types = sorted({r["type"] for r in records if r["type"]})
     if types:
         metrics["by_type"] = {t: aggregate([r for r in records if r["type"] == t]) for t in types}
+    splits = sorted({r["split"] for r in records if r.get("split")})
+    if len(splits) > 1:
+        metrics["by_split"] = {s: with_types([r | {"split": ""} for r in records if r["split"] == s]) for s in splits}
     return metrics

@@ -13,7 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from evals.datasets import Question, load_jsonl, load_multihop
-from evals.metrics import contains, evidence_retrieval, retrieval, token_f1, with_types
+from evals.metrics import contains, evidence_retrieval, gold_polarity, retrieval, said_polarity, token_f1, with_types
 from evals.report import summary_lines, write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["newsdesk", "multihop"], default="newsdesk", help="dataset format")
     p.add_argument("--corpus", type=Path, action="append",
                    help="articles to ingest into a fresh store (default: seeds/ for newsdesk datasets)")
-    p.add_argument("--store", type=Path, help="reuse this data dir as it is instead of ingesting a corpus")
+    p.add_argument("--store", type=Path,
+                   help="keep the store in this data dir: reused as it is, filled with the corpus when empty")
     p.add_argument("--k", type=int, default=None, help="passages answered from (default: NEWSDESK_K)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--split", choices=["tune", "check"],
+                   help="only one fixed half of the dataset (evals.datasets.split_of); default: both, reported apart")
     p.add_argument("--provider", choices=["llamacpp", "ollama", "openai"], help="LLM provider")
     p.add_argument("--model", help="GGUF path or model name")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrievers (default: hybrid)")
@@ -46,7 +49,11 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
                    multihop: bool) -> dict[str, Any]:
     gold_names = set().union(*q.gold) if q.gold else set()
     abstained = bool(result["abstained"])
-    correct = abstained if not q.answerable else (not abstained and contains(result["answer"], q.answers))
+    polarity = gold_polarity(q.answers) if q.answerable else ""
+    if polarity:  # a yes/no question is answered by the answer's opening word, not a "yes" inside a quote
+        correct = not abstained and said_polarity(result["answer"]) == polarity
+    else:
+        correct = abstained if not q.answerable else (not abstained and contains(result["answer"], q.answers))
     citation_ok = []
     cited_gold = set()
     for c in result["citations"]:
@@ -55,7 +62,8 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
         citation_ok.append(in_gold if multihop else in_gold and contains(c["quote"], q.answers))
         cited_gold |= {i for i, names in enumerate(q.gold) if names & keys}
     record: dict[str, Any] = {
-        "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable, "gold": q.answers,
+        "id": q.id, "type": q.type, "split": q.split, "polarity": polarity, "gold_n": len(q.gold),
+        "question": q.question, "answerable": q.answerable, "gold": q.answers,
         "answer": result["answer"], "abstained": abstained, "mode": result.get("mode", ""),
         "reason": result.get("reason", ""), "correct": correct,
         "f1": token_f1(result["answer"], q.answers) if q.answerable and not abstained else 0.0,
@@ -91,7 +99,20 @@ def load_questions(args: argparse.Namespace) -> list[Question]:
     questions: list[Question] = []
     for path in paths:
         questions += load_multihop(path) if args.format == "multihop" else load_jsonl(path)
+    if args.split:
+        questions = [q for q in questions if q.split == args.split]
     return questions[: args.limit] if args.limit else questions
+
+
+def default_corpus(args: argparse.Namespace) -> list[Path]:
+    """--corpus, else for MultiHop-RAG questions the benchmark's corpus.json beside the dataset, else seeds/."""
+    if args.corpus:
+        return args.corpus
+    if args.format == "multihop":
+        beside = [d.parent / "corpus.json" for d in args.dataset or [] if (d.parent / "corpus.json").is_file()]
+        if beside:
+            return beside[:1]
+    return [ROOT / "seeds"]
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -106,8 +127,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         if args.retrieval:
             update["retrieval"] = args.retrieval
         pipe = load_pipeline(settings.model_copy(update=update))
-        if not args.store:
-            corpus = args.corpus or [ROOT / "seeds"]
+        # A kept store (--store) is filled when empty or when --corpus is given; ingest is idempotent, so
+        # re-running over a store that already holds the corpus only checks it (seconds, not minutes).
+        if not args.store or args.corpus or pipe.store.counts()["articles"] == 0:
+            corpus = default_corpus(args)
             t = time.perf_counter()
             outcomes = ingest(corpus, pipe.settings, pipe.store, pipe.embedder)
             bad = [o for o in outcomes if o.status == "rejected"]
@@ -117,7 +140,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     metrics = with_types(records)
     metrics["config"] = {
         "datasets": [str(p) for p in (args.dataset or [DEFAULT_DATASET])], "format": args.format,
-        "corpus": [str(p) for p in (args.corpus or [])] or (str(args.store) if args.store else "seeds"),
+        "corpus": str(args.store) if args.store else ", ".join(p.name for p in default_corpus(args)),
+        "split": args.split or "both",
         "k": args.k or settings.k, "provider": settings.provider, "model": settings.llm_model or "default",
         "retrieval": args.retrieval or settings.retrieval, "question_constraints": not args.no_constraints,
         "rerank": not args.no_rerank and (args.retrieval or settings.retrieval) == "hybrid",

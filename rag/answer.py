@@ -19,6 +19,9 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+from rag.brief import facts
+from rag.claims import shape
+from rag.consensus import consensus
 from rag.constraints import by_outlet, find_publishers, outlet
 from rag.evidence import Evidence, metadata_intent, select, unknown_names
 from rag.followup import rewrite
@@ -28,8 +31,11 @@ from rag.retrieve import Filters
 from rag.support import check
 from rag.text import terms
 from rag.types import Passage
+from rag.verdicts import yes_no
 
 MAX_QUESTION_CHARS = 2000
+BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
+MAX_SUPPORT = 4  # sources quoted for an answer several of them agree on
 RELEVANCE_RATIO = 0.7  # evidence shown or cited must score at least this share of the best evidence
 NO_ANSWER = re.compile(r"not in (the )?evidence|not (mentioned|stated|provided|specified)|does not (say|mention)"
                        r"|cannot be determined|no information|i don'?t know|unknown", re.IGNORECASE)
@@ -117,21 +123,27 @@ def clean_draft(draft: str) -> tuple[str, list[int]]:
     return text, cited
 
 
-def verify(draft: str, shown: list[Evidence], question: str, pipe: Pipeline) -> tuple[str, Evidence] | None:
-    """The LLM's answer and the evidence it rests on, if it passes the support check."""
+def verify(draft: str, shown: list[Evidence], question: str,
+           pipe: Pipeline) -> tuple[tuple[str, Evidence] | None, str]:
+    """The LLM's answer and the evidence it rests on if it passes the support check, and else why not
+    (the support check's reason for the evidence it came closest to)."""
     text, cited = clean_draft(draft)
     if not text or NO_ANSWER.search(text):
-        return None
+        return None, "the model gave no answer" if draft.strip() else ""
     candidates = [shown[n - 1] for n in cited if 0 < n <= len(shown)] or shown
     vectors = pipe.embedder.encode([text] + [e.text for e in candidates])
+    why = ""
     named = find_publishers(text, pipe.publishers())
     outlets = {outlet(n) for n in named}
     for e, sim in sorted(zip(candidates, vectors[1:] @ vectors[0], strict=True), key=lambda x: -x[1]):
         if outlets - {outlet(e.passage.publisher)} - {outlet(n) for n in find_publishers(e.text, named)}:
+            why = why or "names an outlet the cited passage is not from"
             continue  # "The Telegraph and UPI both reported ..." needs a citation to each of them
-        if check(text, e.text, question, float(sim)).ok:
-            return text, e
-    return None
+        verdict = check(text, e.text, question, float(sim))
+        if verdict.ok:
+            return (text, e), ""
+        why = why or f"model's answer refused: {verdict.reason}"
+    return None, why
 
 
 def phrase(text: str, e: Evidence) -> str:
@@ -227,23 +239,79 @@ def answer(
     history: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Answer `question`; with `history` (earlier question/answer turns) a follow-up is first rewritten
-    into a standalone question (result["rewritten"])."""
-    s = pipe.settings
-    timings: dict[str, float] = {}
+    into a standalone question (result["rewritten"]). The answer's shape follows the question
+    (rag.claims.shape): a yes/no verdict over its claims, a brief for an overview question, else a fact."""
     t0 = time.perf_counter()
     asked, question = question, rewrite(question, history or [])
+    form = shape(question)
+    if form == "yesno" and not (filters and filters != Filters()):  # explicit filters: answered as a fact
+        result = answer_yes_no(asked, question, pipe, t0)
+    else:
+        result = answer_fact(asked, question, pipe, k, filters, on_token, t0, brief=form == "brief")
+    result["timings_ms"]["total"] = _ms(t0)
+    return result
+
+
+def answer_yes_no(asked: str, question: str, pipe: Pipeline, t0: float) -> dict[str, Any]:
+    """"Yes" or "No", then each claim of the question with the evidence it was judged on (rag.verdicts)."""
+    timings: dict[str, float] = {}
+    found = yes_no(pipe, question)
+    timings["retrieve"] = _ms(t0)
+    cited: list[Evidence] = []
+    for f in found.findings:
+        if f.evidence is not None and all(f.evidence.text != e.text for e in cited):
+            cited.append(f.evidence)
+    claims = [{"claim": f.claim.text, "outlet": f.outlet[0] if f.outlet else "", "status": f.status,
+               "n": next((n for n, e in enumerate(cited, 1) if f.evidence is not None and e.text == f.evidence.text),
+                         None)} for f in found.findings]
+    extra = {"shape": "yesno", "claims": claims, "constraints": _no_constraints()}
+    if not found.verdict:
+        return _result(asked, question, abstention(asked), True, "abstain", [], timings, found.reason) | extra
+    parts = [f"{found.verdict}. {found.reason}".strip()]
+    for n, e in enumerate(cited, 1):
+        parts.append(f"{_source_line(e)}: “{' '.join(e.text.split())}” [{n}]")
+    return _result(asked, question, " ".join(parts), False, "verdict", cited, timings) | extra
+
+
+def _source_line(e: Evidence) -> str:
+    who = e.passage.publisher or e.passage.title or "One article"
+    return f"{who} ({e.passage.published[:10]})" if e.passage.published else who
+
+
+def _no_constraints() -> dict[str, Any]:
+    return {"publishers": [], "after": None, "before": None, "from_question": {}, "relaxed": False}
+
+
+def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filters: Filters | None,
+                on_token: Callable[[str], None] | None, t0: float, brief: bool = False) -> dict[str, Any]:
+    s = pipe.settings
+    timings: dict[str, float] = {}
+    k = k or s.k
+    if brief:
+        k = max(k, BRIEF_PASSAGES)
     passages, constraints = pipe.search_question(question, k, filters)
+    named = by_outlet(constraints["publishers"])
+    if len(named) >= 2 and len(passages) < 3 * len(named):  # several outlets: enough from each
+        passages, constraints = pipe.search_question(question, 3 * len(named), filters)
     timings["retrieve"] = _ms(t0)
     t = time.perf_counter()
     evidence = select(question, passages, pipe.embedder)
     timings["evidence"] = _ms(t)
     reason = weak_evidence(question, evidence, s.min_relevance)
+    extra = {"shape": "brief" if brief else "fact", "constraints": constraints}
     if reason:
-        timings["total"] = _ms(t0)
-        return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | {
-            "constraints": constraints}
+        return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | extra
 
-    shown = shortlist(evidence, s.evidence_sentences)
+    agreed = consensus(question, evidence, pipe.publishers(), named)
+    if agreed is not None and (len(named) >= 2 or agreed.sources >= 2):
+        # Several sources name one answer: the name, then one cited sentence per source (no LLM needed).
+        support = agreed.support[:MAX_SUPPORT]
+        body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, len(support) + 1))}]."]
+                        + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])
+        return _result(asked, question, body, False, "consensus", support, timings) | extra
+
+    picked = facts(evidence) if brief else []
+    shown = picked[:2] if len(picked) >= 2 else shortlist(evidence, s.evidence_sentences)
     t = time.perf_counter()
     try:
         draft = generate(question, shown, pipe.llm(), on_token)
@@ -251,8 +319,11 @@ def answer(
         draft, reason = "", f"LLM failed: {type(exc).__name__}: {exc}"
     timings["llm"] = _ms(t)
     t = time.perf_counter()
-    verified = verify(draft, shown, question, pipe)
+    verified, why = verify(draft, shown, question, pipe)
     timings["verify"] = _ms(t)
+    reason = reason or why
+    if len(picked) >= 2:
+        return _brief(asked, question, picked, verified, timings, reason, draft) | extra
     if verified:
         text, first = verified
         body, mode = phrase(text, first), "llm"
@@ -273,10 +344,20 @@ def answer(
         n0 = 2 + len(others)
         runs = ", ".join(f"{e.passage.publisher or e.passage.title} [{n}]" for n, e in enumerate(copies, n0))
         body += f" The same text also ran in {runs}."
-    result = _result(asked, question, body, False, mode, [first, *others, *copies], timings, reason, draft)
-    timings["total"] = _ms(t0)
-    result["constraints"] = constraints  # publishers and dates read from the question, and whether relaxed
-    return result
+    return _result(asked, question, body, False, mode, [first, *others, *copies], timings, reason, draft) | extra
+
+
+def _brief(asked: str, question: str, picked: list[Evidence], verified: tuple[str, Evidence] | None,
+           timings: dict[str, float], reason: str, draft: str) -> dict[str, Any]:
+    """A lead sentence (the LLM's, if it passed the support check) and the distinct facts, each cited,
+    in the order the brief puts them."""
+    parts = []
+    if verified:
+        text, e = verified
+        parts.append(f"{text.rstrip(' .!?')} [{picked.index(e) + 1}].")
+    for n, e in enumerate(picked, 1):
+        parts.append(f"{_source_line(e)}: “{' '.join(e.text.split())}” [{n}]")
+    return _result(asked, question, " ".join(parts), False, "brief", picked, timings, reason, draft)
 
 
 def _result(question: str, rewritten: str, text: str, abstained: bool, mode: str, cited: list[Evidence],
@@ -293,7 +374,7 @@ def _result(question: str, rewritten: str, text: str, abstained: bool, mode: str
         "abstained": abstained,
         "citations": citations,
         "rewritten": rewritten,  # the standalone question actually answered (differs for follow-ups)
-        "mode": mode,  # llm | quote | abstain
+        "mode": mode,  # llm | quote | abstain | verdict (yes/no) | consensus (one name, several sources) | brief
         "reason": reason,  # why it abstained, or what failed
         "draft": draft,  # the LLM's unchecked text, for inspection and evals
         "timings_ms": timings,

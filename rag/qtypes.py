@@ -35,6 +35,13 @@ TIME_SPAN = re.compile(
 )
 
 
+# "What company ...", "what sports betting platform ...": a "what" question that asks for a named thing.
+ENTITY_NOUNS = ("company|companies|organi[sz]ation|firm|business|brand|team|club|platform|app|service|website|"
+                "network|agency|group|party|product|device|game|film|movie|show|book|album|event|league|"
+                "tournament|person|individual|player|coach|artist|band|exchange|bank|retailer|startup|"
+                "publication|outlet|newspaper|channel|country|city|state")
+
+
 def question_type(question: str) -> str:
     q = question.lower().strip()
     if re.match(r"(how (many|much|long|old|far|often)|what (number|percentage|share|amount))\b", q) or \
@@ -47,7 +54,8 @@ def question_type(question: str) -> str:
         return "person"
     if re.match(r"(where|in (which|what) (city|country|town|place|capital)|which (city|country|town|place))\b", q):
         return "place"
-    if re.match(r"(which|(at|in|from|to|by|for|on) (which|what) \w+|what is the name)\b", q):
+    if re.match(r"(which|(at|in|from|to|by|for|on) (which|what) \w+|what is the name)\b", q) or \
+            re.match(rf"what (?:\w+ ){{0,2}}(?:{ENTITY_NOUNS})\b", q):
         return "entity"
     return "other"
 

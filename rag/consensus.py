@@ -1,0 +1,92 @@
+"""Entity answers across sources: the name that the named outlets' evidence agrees on.
+
+"Which company ... as reported by both The Verge and TechCrunch?" has one answer that both outlets
+support, and its best evidence sentence in one outlet may name several companies. So candidate answers
+(names of the kind asked for, rag.qtypes.candidates) are gathered from the best sentences of each
+source, each weighted by its sentence's score and its rank among that sentence's candidates, and the
+one that the most sources support wins (then the highest weight). The answer is that name and one cited
+sentence per source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rag.constraints import outlet
+from rag.evidence import Evidence
+from rag.qtypes import candidates, question_type
+from rag.text import terms
+
+PER_SOURCE = 4  # best sentences per source searched for candidates
+MIN_SHARE = 0.6  # evidence below this share of the best sentence's score is not used
+
+
+@dataclass
+class Consensus:
+    name: str
+    support: list[Evidence]  # one sentence per source that names it, best first
+    sources: int  # how many sources name it
+
+
+def _source(e: Evidence) -> str:
+    return outlet(e.passage.publisher) if e.passage.publisher else e.passage.article_id
+
+
+def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
+              named: list[list[str]] | None = None) -> Consensus | None:
+    """The best-supported answer of the kind the question asks for (a person, place or named entity),
+    or None when the question asks for something else or no candidate is found.
+
+    `named` holds the outlets the question names (groups of stored publisher names); when given, only
+    their sentences count. `publishers` (every stored name) keeps an outlet's own name from being the
+    answer unless the question asks which outlet."""
+    kind = question_type(question)
+    if kind not in {"person", "place", "entity"} or not evidence:
+        return None
+    best = evidence[0].score
+    wanted = {outlet(p) for group in named or [] for p in group}
+    outlets = {t for p in publishers for t in terms(outlet(p))}
+    by_source: dict[str, list[Evidence]] = {}
+    for e in evidence:
+        src = _source(e)
+        if e.score < MIN_SHARE * best or (wanted and src not in wanted):
+            continue
+        if len(by_source.setdefault(src, [])) < PER_SOURCE:
+            by_source[src].append(e)
+    weight: dict[str, float] = {}
+    support: dict[str, dict[str, Evidence]] = {}
+    label: dict[str, str] = {}
+    for src, sentences in by_source.items():
+        seen: set[str] = set()
+        for e in sentences:
+            for rank, name in enumerate(candidates(kind, e.text, question)[:3]):
+                key = " ".join(terms(name))
+                if not key or key in seen or set(key.split()) <= outlets:
+                    continue
+                seen.add(key)
+                weight[key] = weight.get(key, 0.0) + e.score / (1 + rank)
+                support.setdefault(key, {}).setdefault(src, e)
+                if len(name) > len(label.get(key, "")):
+                    label[key] = name
+    if not weight:
+        return None
+    _merge_partial_names(weight, support, label)
+    key = max(weight, key=lambda k: (len(support[k]), weight[k]))
+    backing = sorted(support[key].values(), key=lambda e: -e.score)
+    return Consensus(label[key], backing, len(backing))
+
+
+def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, Evidence]],
+                         label: dict[str, str]) -> None:
+    """"Bankman-Fried" and "Sam Bankman-Fried" are one candidate: a name whose terms are all in a
+    longer candidate's adds its weight and sources to it."""
+    for short in sorted(weight, key=lambda k: len(k.split())):
+        longer = [k for k in weight if k != short and set(short.split()) < set(k.split())]
+        if not longer:
+            continue
+        target = max(longer, key=lambda k: weight[k])
+        weight[target] += weight.pop(short)
+        for src, e in support.pop(short).items():
+            support[target].setdefault(src, e)
+        label.pop(short, None)
