@@ -23,7 +23,7 @@ from rag.brief import facts
 from rag.claims import shape
 from rag.consensus import consensus
 from rag.constraints import by_outlet, find_publishers, outlet
-from rag.evidence import Evidence, metadata_intent, select, unknown_names
+from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
 from rag.qtypes import candidates, fits, question_type
@@ -69,7 +69,8 @@ def shortlist(evidence: list[Evidence], n: int) -> list[Evidence]:
     return [e for e in evidence[:n] if e.score >= RELEVANCE_RATIO * best]
 
 
-def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float) -> str:
+def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
+                  publishers: list[str] | None = None) -> str:
     """Why the evidence cannot support an answer, or '' when it can."""
     if not evidence:
         return "no passages retrieved"
@@ -81,9 +82,21 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float)
     kind = question_type(question)
     if metadata_intent(question) == "published" and any(e.passage.publisher for e in shortlist(evidence, 3)):
         return ""  # "which outlet published ..." is answered by the cited article's publisher
-    if not any(fits(kind, e.text, question) for e in shortlist(evidence, 3)):
+    fitting = [e for e in shortlist(evidence, 3) if fits(kind, e.text, question)]
+    if not fitting:
         return f"no evidence sentence gives the {kind} asked for"
+    # "How many days did Feltman spend in North Korea?": a number next to "days" in a sentence that
+    # never mentions Feltman answers another question. A typed answer must come from a sentence about
+    # every name the question asks about.
+    names = question_names(question, publishers)
+    if kind != "other" and names and not any(about(e, names) for e in fitting):
+        return f"no sentence that gives the {kind} asked for is about {_names(names, question)}"
     return ""
+
+
+def _names(names: list[set[str]], question: str) -> str:
+    spans = [m.group() for m in NAME_RUN.finditer(question) if set(terms(m.group())) & set().union(*names)]
+    return ", ".join(dict.fromkeys(spans)) or "the names asked about"
 
 
 def render_evidence(evidence: list[Evidence]) -> str:
@@ -297,14 +310,15 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
     t = time.perf_counter()
     evidence = select(question, passages, pipe.embedder)
     timings["evidence"] = _ms(t)
-    reason = weak_evidence(question, evidence, s.min_relevance)
+    reason = weak_evidence(question, evidence, s.min_relevance, pipe.publishers())
     extra = {"shape": "brief" if brief else "fact", "constraints": constraints}
     if reason:
         return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | extra
 
-    agreed = consensus(question, evidence, pipe.publishers(), named)
-    if agreed is not None and (len(named) >= 2 or agreed.sources >= 2):
-        # Several sources name one answer: the name, then one cited sentence per source (no LLM needed).
+    agreed = consensus(question, evidence, pipe.publishers(), named) if len(named) >= 2 else None
+    if agreed is not None:
+        # The question names several outlets ("as reported by both X and Y"): the name their evidence
+        # agrees on, then one cited sentence per outlet (no LLM needed).
         support = agreed.support[:MAX_SUPPORT]
         body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, len(support) + 1))}]."]
                         + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])

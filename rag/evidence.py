@@ -113,3 +113,29 @@ def unknown_names(question: str, evidence: list[Evidence]) -> list[str]:
                          for e in evidence}.values())
     have = set(terms(haystack))
     return [n for n in names if terms(n) and not set(terms(n)) <= have]
+
+
+NAME_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'’.-]*|[A-Z]{2,}))*")
+
+
+def question_names(question: str, publishers: list[str] | None = None) -> list[set[str]]:
+    """The names a question is about, each as the set of its terms: runs of capitalised words past the
+    first word ("Jeffrey Feltman", "North Korea"), without demonyms, months and the outlets it names."""
+    outlets = {t for p in publishers or [] for t in terms(p)}
+    out = []
+    for m in NAME_RUN.finditer(question):
+        if m.start() == 0 or DEMONYM.fullmatch(m.group()) or TIME_SPAN.fullmatch(m.group()):
+            continue
+        name = set(terms(m.group())) - outlets
+        if name:
+            out.append(name)
+    return out
+
+
+def about(e: Evidence, names: list[set[str]], context_chars: int = 250) -> bool:
+    """The sentence, with the text just before it in its passage (where "he" or "the envoy" gets its
+    name), mentions every one of the names: at least one term of each."""
+    p = e.passage
+    window = p.text[max(0, e.start - p.start - context_chars): e.end - p.start]
+    have = set(terms(f"{window} {p.title}"))
+    return all(name & have for name in names)

@@ -45,7 +45,7 @@ def names_and_numbers(sentence: str) -> set[str]:
     return {term for t in picked for term in terms(t)}
 
 
-def _near(term: str, vocab: set[str]) -> bool:
+def near(term: str, vocab: set[str]) -> bool:
     """`term` is in `vocab` up to an inflection the light stemmer keeps ("warned" ~ "warn")."""
     return term in vocab or (len(term) >= 4 and any(
         len(v) >= 4 and (term.startswith(v) or v.startswith(term)) for v in vocab))
@@ -62,12 +62,12 @@ def check(sentence: str, evidence: str, question: str, similarity: float | None 
     s_terms = set(terms(sentence))
     e_terms = set(terms(evidence))
     q_terms = set(terms(question))
-    if all(_near(t, q_terms) for t in s_terms - ALLOWED):
+    if all(near(t, q_terms) for t in s_terms - ALLOWED):
         return Verdict(False, "adds nothing beyond the question")
     missing_names = names_and_numbers(sentence) - e_terms - q_terms
     if missing_names:
         return Verdict(False, f"names or numbers not in the cited passage: {', '.join(sorted(missing_names))}")
-    added = {t for t in s_terms - ALLOWED if not _near(t, q_terms)}
+    added = {t for t in s_terms - ALLOWED if not near(t, q_terms)}
     unsupported = added - e_terms
     if len(unsupported) > MAX_UNSUPPORTED * len(added):
         return Verdict(False, f"words not in the cited passage: {', '.join(sorted(unsupported))}")

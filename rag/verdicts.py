@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 from rag.claims import NEGATION, ORDER_ASKED, Claim, asks, split_claims
 from rag.constraints import by_outlet
-from rag.evidence import Evidence, select
+from rag.evidence import Evidence, about, question_names, select
 from rag.retrieve import Filters
+from rag.support import near
 from rag.text import terms
 
-SUPPORTED = 0.6  # claim-to-sentence evidence score (0.65 cosine + 0.35 term coverage) that counts as saying it
+SUPPORTED = 0.55  # claim-to-sentence evidence score (0.65 cosine + 0.35 term coverage) that counts as saying it
 PER_CLAIM = 6  # passages searched per claim and outlet
 
 
@@ -72,11 +73,19 @@ def gather(pipe, claim: Claim) -> list[Finding]:
 
 
 def _status(claim: Claim, best: Evidence) -> str:
-    if best.score < SUPPORTED:
+    if best.score < SUPPORTED or missing_names(claim, best):
         return "unsupported"
     if contradicts(claim.query, claim.negated, best.text):
         return "contradicted"
     return "supported"
+
+
+def missing_names(claim: Claim, best: Evidence) -> bool:
+    """The claim names someone or something that its evidence never mentions: "Was it Kim Jong Un who
+    spoke in Beijing?" is not supported by a sentence about an ambassador, however close its words.
+    Each name of the claim (a run of capitalised words) needs one of its words in the sentence itself
+    or its article's title; the outlets the claim names are not part of it."""
+    return not about(best, question_names(claim.query, claim.publishers), context_chars=0)
 
 
 def contradicts(claim: str, claim_negated: bool, sentence: str) -> bool:
@@ -88,7 +97,7 @@ def contradicts(claim: str, claim_negated: bool, sentence: str) -> bool:
     if claim_negated:
         return not negated
     c, s = set(terms(claim)), set(terms(sentence))
-    return bool(c) and len(c & s) >= 0.6 * len(c) and negated
+    return bool(c) and sum(near(t, s) for t in c) >= 0.6 * len(c) and negated
 
 
 def decide(question: str, findings: list[Finding]) -> YesNo:
