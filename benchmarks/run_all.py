@@ -43,7 +43,7 @@ def summary_md() -> str:
 
 def main() -> None:
     start = time.perf_counter()
-    for name in ("bench_ingest", "bench_query", "bench_baseline"):
+    for name in ("bench_ingest", "bench_query", "bench_baseline", "multihop_ask"):
         print(f"== {name}", flush=True)
         subprocess.run([sys.executable, str(HERE / f"{name}.py")], check=True)
     (RESULTS / "summary.md").write_text(summary_md(), encoding="utf-8")

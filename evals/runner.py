@@ -59,7 +59,8 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
     for c in result["citations"]:
         keys = citation_keys(c)
         in_gold = bool(keys & gold_names)
-        citation_ok.append(in_gold if multihop else in_gold and contains(c["quote"], q.answers))
+        # A yes/no answer's citations are the evidence of its claims: "Yes" is in none of them.
+        citation_ok.append(in_gold if multihop or polarity else in_gold and contains(c["quote"], q.answers))
         cited_gold |= {i for i, names in enumerate(q.gold) if names & keys}
     record: dict[str, Any] = {
         "id": q.id, "type": q.type, "split": q.split, "polarity": polarity, "gold_n": len(q.gold),

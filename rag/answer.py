@@ -21,7 +21,7 @@ from typing import Any
 
 from rag.brief import facts
 from rag.claims import shape
-from rag.consensus import consensus
+from rag.consensus import consensus, several_clues
 from rag.constraints import by_outlet, find_publishers, outlet
 from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names
 from rag.followup import rewrite
@@ -87,9 +87,11 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
         return f"no evidence sentence gives the {kind} asked for"
     # "How many days did Feltman spend in North Korea?": a number next to "days" in a sentence that
     # never mentions Feltman answers another question. A typed answer must come from a sentence about
-    # every name the question asks about.
-    names = question_names(question, publishers)
-    if kind != "other" and names and not any(about(e, names) for e in fitting):
+    # the names the question asks about: all of them when it names one or two, else at least half. A
+    # question that strings several clues together is exempt: no one sentence names them all.
+    names = [] if several_clues(question) else question_names(question, publishers)
+    if kind != "other" and names and not any(about(e, names, share=1.0 if len(names) <= 2 else 0.5)
+                                              for e in fitting):
         return f"no sentence that gives the {kind} asked for is about {_names(names, question)}"
     return ""
 
@@ -315,10 +317,14 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
     if reason:
         return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | extra
 
-    agreed = consensus(question, evidence, pipe.publishers(), named) if len(named) >= 2 else None
+    agreed = None
+    if len(named) >= 2 or several_clues(question):
+        agreed = consensus(question, evidence, pipe.publishers(), named)
+        if agreed is not None and len(named) < 2 and agreed.sources < 2:
+            agreed = None  # one article alone: the best sentence answers (LLM path below)
     if agreed is not None:
-        # The question names several outlets ("as reported by both X and Y"): the name their evidence
-        # agrees on, then one cited sentence per outlet (no LLM needed).
+        # The question names several outlets ("as reported by both X and Y"), or strings several clues
+        # together: the name their evidence agrees on, then one cited sentence per source (no LLM).
         support = agreed.support[:MAX_SUPPORT]
         body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, len(support) + 1))}]."]
                         + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])

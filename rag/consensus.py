@@ -10,6 +10,7 @@ sentence per source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,8 +30,18 @@ class Consensus:
     sources: int  # how many sources name it
 
 
-def _source(e: Evidence) -> str:
-    return outlet(e.passage.publisher) if e.passage.publisher else e.passage.article_id
+def _source(e: Evidence, by_article: bool) -> str:
+    if by_article or not e.passage.publisher:
+        return e.passage.article_id
+    return outlet(e.passage.publisher)
+
+
+def several_clues(question: str) -> bool:
+    """A question that strings several clues together ("Which company, covered by X, released Y and is
+    now cutting Z?"): its answer is the name the clues' evidence shares, not the best sentence's."""
+    clauses = re.split(r",\s+|;\s+|\s+and\s+(?:is|was|has|had|also|then|now)\b"
+                       r"|\s+(?:who|which|that)\s+(?:is|was|has|had|also)\b", question)
+    return len(clauses) >= 3 and len(question.split()) >= 20
 
 
 def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
@@ -38,18 +49,19 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     """The best-supported answer of the kind the question asks for (a person, place or named entity),
     or None when the question asks for something else or no candidate is found.
 
-    `named` holds the outlets the question names (groups of stored publisher names); when given, only
-    their sentences count. `publishers` (every stored name) keeps an outlet's own name from being the
-    answer unless the question asks which outlet."""
+    `named` holds the outlets the question names (groups of stored publisher names); when it holds two
+    or more, only their sentences count and each outlet is one source; otherwise each article is one.
+    `publishers` (every stored name) keeps an outlet's own name from being the answer."""
     kind = question_type(question)
     if kind not in {"person", "place", "entity"} or not evidence:
         return None
     best = evidence[0].score
-    wanted = {outlet(p) for group in named or [] for p in group}
+    by_article = len(named or []) < 2
+    wanted = set() if by_article else {outlet(p) for group in named or [] for p in group}
     outlets = {t for p in publishers for t in terms(outlet(p))}
     by_source: dict[str, list[Evidence]] = {}
     for e in evidence:
-        src = _source(e)
+        src = _source(e, by_article)
         if e.score < MIN_SHARE * best or (wanted and src not in wanted):
             continue
         if len(by_source.setdefault(src, [])) < PER_SOURCE:

@@ -132,10 +132,10 @@ def question_names(question: str, publishers: list[str] | None = None) -> list[s
     return out
 
 
-def about(e: Evidence, names: list[set[str]], context_chars: int = 250) -> bool:
+def about(e: Evidence, names: list[set[str]], context_chars: int = 250, share: float = 1.0) -> bool:
     """The sentence, with the text just before it in its passage (where "he" or "the envoy" gets its
-    name), mentions every one of the names: at least one term of each."""
+    name), mentions at least `share` of the names (a name counts when one of its terms is there)."""
     p = e.passage
     window = p.text[max(0, e.start - p.start - context_chars): e.end - p.start]
     have = set(terms(f"{window} {p.title}"))
-    return all(name & have for name in names)
+    return sum(bool(name & have) for name in names) >= share * len(names)

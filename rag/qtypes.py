@@ -22,7 +22,10 @@ DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterda
 NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
              "we", "this", "that", "when", "while", "although", "meanwhile", "mr", "mrs", "ms", "photo",
              "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
-             "experts", "there", "for", "with", "by", "from", "to", "of"}
+             "experts", "there", "for", "with", "by", "from", "to", "of",
+             # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
+             "ceo", "cfo", "judge", "chairman", "chairwoman", "chief", "founder", "former", "senator", "minister",
+             "secretary", "dr", "prof", "sir", "coach", "gov", "governor", "director", "executive"}
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = r"(?:\s+(?:of|de|al|bin|von|van|da|der|the)\s+|\s+|-)"
 NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
@@ -81,8 +84,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
     scored = []
     for a, b in spans:
         text = sentence[a:b]
-        if kind in {"person", "place"} and (DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text)):
-            continue  # "American", "Thursday": next to names, never the name asked for
+        if DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text) or re.fullmatch(rf"(?:{MONTHS})\s+\d{{1,2}}", text):
+            continue  # "American", "Thursday", "December 14": next to names, never the name asked for
         # Sum of inverse distances to the question's words found in the sentence: the answer to
         # "who is the UN political affairs chief" sits next to those words, not across the sentence.
         score = sum(1.0 / (1 + _words_between(sentence, min(a, x), max(b, x))) for x in anchors)

@@ -9,12 +9,12 @@ from conftest import make_pipeline
 
 from rag.brief import facts, repeats
 from rag.claims import asks, is_yes_no, shape, split_claims
-from rag.consensus import consensus
-from rag.evidence import Evidence, select
+from rag.consensus import consensus, several_clues
+from rag.evidence import Evidence, about, question_names, select
 from rag.qtypes import candidates, question_type
 from rag.support import check
 from rag.types import Passage
-from rag.verdicts import Finding, contradicts, decide
+from rag.verdicts import Finding, contradicts, decide, missing_names
 
 FREEZE = ("It has also rejected a freeze-for-freeze deal proposed by Beijing and Moscow, in which the North "
           "would halt its nuclear program in return for freezing joint military drills between the United "
@@ -205,3 +205,48 @@ def test_brief_merges_near_duplicates_and_orders_by_date():
     assert len(picked) == 3  # the wire copy is merged, the off-topic sentence left out
     assert [e.passage.published for e in picked] == ["2023-10-02", "2023-10-04", "2023-11-03"]
     assert repeats("The trial began in New York on Tuesday.", picked)
+
+
+# --- names a typed answer or a claim must be about ------------------------------------------------
+def test_question_names_are_runs_of_capitalised_words_without_outlets():
+    names = question_names("How many days did Jeffrey Feltman spend in North Korea, according to UPI?", ["UPI"])
+    assert names == [{"jeffrey", "feltman"}, {"north", "korea"}]
+    assert question_names("Who met American officials on Thursday?") == []  # demonym and weekday
+
+
+def test_a_sentence_is_about_a_name_when_it_or_the_text_before_it_says_it():
+    text = "Jeffrey Feltman went to Pyongyang. He stayed there for four days and met officials."
+    second = text.index("He stayed")
+    e = Evidence(_passage(text), second, len(text), text[second:], 0.8, 0.5, 0.8)
+    names = question_names("How many days did Jeffrey Feltman spend in Pyongyang?")
+    assert about(e, names)  # "He" gets its name from the sentence before
+    assert not about(e, names, context_chars=0)
+    assert not about(e, question_names("How many days did Joseph Yun spend in Pyongyang?"))
+
+
+def test_a_claim_naming_someone_the_evidence_does_not_is_unsupported():
+    sentence = "A top North Korean diplomat has reportedly said a dialogue with Washington is possible."
+    e = Evidence(_passage(sentence), 0, len(sentence), sentence, 0.7, 0.6, 0.7)
+    wrong = split_claims("Was it Kim Jong Un himself who said that talks with Washington were possible?", PUBS)[0]
+    right = split_claims("Did a North Korean diplomat say that talks with Washington were possible?", PUBS)[0]
+    assert missing_names(wrong, e) and not missing_names(right, e)
+
+
+def test_candidates_skip_dates_and_titles():
+    sentence = "On December 14, CEO Caroline Ellison testified about Alameda Research."
+    found = candidates("person", sentence, "Who testified about Alameda Research?")
+    assert found[0] == "Caroline Ellison" and "December 14" not in found
+
+
+def test_a_question_of_several_clues_takes_the_name_the_articles_share():
+    question = ("Which company, covered by Engadget and Polygon, is set to release an updated handheld with a "
+                "brighter screen, and is now cutting prices of the older model?")
+    assert several_clues(question)
+    assert not several_clues("Who told Rex Tillerson that North Korea is open to direct talks?")
+    evidence = [
+        _ev("Valve will ship the Steam Deck OLED on November 16 with a brighter screen.", "Engadget", 0.9, article="a"),
+        _ev("Valve is cutting the price of the LCD Steam Deck.", "Polygon", 0.85, article="b"),
+        _ev("Nintendo said nothing about a new handheld.", "Polygon", 0.6, article="c"),
+    ]
+    found = consensus(question, evidence, ["Engadget", "Polygon"], [])
+    assert found is not None and found.name == "Valve" and found.sources == 2
