@@ -124,8 +124,10 @@ def question_names(question: str, publishers: list[str] | None = None) -> list[s
     outlets = {t for p in publishers or [] for t in terms(p)}
     out = []
     for m in NAME_RUN.finditer(question):
-        if m.start() == 0 or DEMONYM.fullmatch(m.group()) or TIME_SPAN.fullmatch(m.group()):
-            continue
+        words = m.group().split()
+        adjective = len(words) > 1 and re.search(r"(?:ean|ian|ese|ish)$", words[-1])
+        if m.start() == 0 or adjective or DEMONYM.fullmatch(m.group()) or TIME_SPAN.fullmatch(m.group()):
+            continue  # "Chinese", "North Korean" (an adjective), "December"
         name = set(terms(m.group())) - outlets
         if name:
             out.append(name)

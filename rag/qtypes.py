@@ -84,7 +84,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
     scored = []
     for a, b in spans:
         text = sentence[a:b]
-        if DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text) or re.fullmatch(rf"(?:{MONTHS})\s+\d{{1,2}}", text):
+        if kind in {"person", "place", "entity"} and (DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text)
+                                                      or re.fullmatch(rf"(?:{MONTHS})\s+\d{{1,2}}", text)):
             continue  # "American", "Thursday", "December 14": next to names, never the name asked for
         # Sum of inverse distances to the question's words found in the sentence: the answer to
         # "who is the UN political affairs chief" sits next to those words, not across the sentence.

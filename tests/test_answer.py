@@ -107,3 +107,24 @@ def test_streaming_tokens_reach_the_callback(seeded):
 def test_upi_only_question_cites_upi(seeded):
     result = answer("Which Japanese broadcaster reported the ambassador's arrival?", seeded)
     assert [c["file"] for c in result["citations"]] == [UPI]
+
+
+def test_yes_no_answers_open_with_the_verdict_and_cite_each_claim(seeded):
+    yes = answer("Did the United States reject the freeze-for-freeze deal proposed by Beijing and Moscow?", seeded)
+    assert yes["shape"] == "yesno" and yes["answer"].startswith("Yes.")
+    assert [c["file"] for c in yes["citations"]] == [UPI] and "freeze-for-freeze" in yes["citations"][0]["quote"]
+    assert yes["claims"][0]["status"] == "supported" and yes["claims"][0]["n"] == 1
+    no = answer("Was it Kim Jong Un himself who told reporters in Beijing that talks with the US were possible?",
+                seeded)
+    assert no["answer"].startswith("No.") and no["citations"]  # the closest sentence is cited
+    check_citations(seeded, no)
+
+
+def test_overview_question_gets_a_brief_from_the_named_outlet(seeded):
+    result = answer("What did The Telegraph report about the talks?", seeded)
+    assert result["shape"] == "brief" and not result["abstained"]
+    assert 2 <= len(result["citations"]) <= 4
+    assert {c["publisher"] for c in result["citations"]} == {"The Telegraph"}
+    quotes = [c["quote"] for c in result["citations"]]
+    assert len(set(quotes)) == len(quotes)  # distinct facts
+    check_citations(seeded, result)
