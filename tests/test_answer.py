@@ -20,7 +20,6 @@ KNOWN_WRONG = {
     "s25": "paraphrase: the sentence naming Lavrov shares almost no words with the question",
     "s37": "the model's 'The North requires' passes the check but drops the words the gold answer needs",
     "u09": "unanswerable detail (a wife's name) about a person the articles do mention",
-    "u13": "unanswerable future event whose names (Tillerson, Pyongyang) all occur in the articles",
 }
 SCHEMA = {"question", "answer", "abstained", "citations", "timings_ms"}
 CITATION = {"n", "article_id", "title", "publisher", "published", "file", "chunk_id", "quote", "start", "end"}
