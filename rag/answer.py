@@ -282,15 +282,17 @@ def answer_yes_no(asked: str, question: str, pipe: Pipeline, t0: float) -> dict[
     extra = {"shape": "yesno", "claims": claims, "constraints": _no_constraints()}
     if not found.verdict:
         return _result(asked, question, abstention(asked), True, "abstain", [], timings, found.reason) | extra
-    parts = [f"{found.verdict}. {found.reason}".strip()]
-    for n, e in enumerate(cited, 1):
-        parts.append(f"{_source_line(e)}: “{' '.join(e.text.split())}” [{n}]")
+    parts = [f"{found.verdict}. {found.reason}".strip()] + [_dated_quote(e, n) for n, e in enumerate(cited, 1)]
     return _result(asked, question, " ".join(parts), False, "verdict", cited, timings) | extra
 
 
-def _source_line(e: Evidence) -> str:
+def _dated_quote(e: Evidence, n: int) -> str:
+    """"The Verge (2023-10-26): “…” [n]": a cited sentence with its outlet and date, for answers that
+    compare or list sources."""
     who = e.passage.publisher or e.passage.title or "One article"
-    return f"{who} ({e.passage.published[:10]})" if e.passage.published else who
+    if e.passage.published:
+        who = f"{who} ({e.passage.published[:10]})"
+    return f"{who}: “{' '.join(e.text.split())}” [{n}]"
 
 
 def _no_constraints() -> dict[str, Any]:
@@ -375,8 +377,7 @@ def _brief(asked: str, question: str, picked: list[Evidence], verified: tuple[st
     if verified:
         text, e = verified
         parts.append(f"{text.rstrip(' .!?')} [{picked.index(e) + 1}].")
-    for n, e in enumerate(picked, 1):
-        parts.append(f"{_source_line(e)}: “{' '.join(e.text.split())}” [{n}]")
+    parts += [_dated_quote(e, n) for n, e in enumerate(picked, 1)]
     return _result(asked, question, " ".join(parts), False, "brief", picked, timings, reason, draft)
 
 

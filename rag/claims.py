@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.constraints import aliases, by_outlet, find_publishers
+from rag.constraints import aliases, find_publishers
 from rag.metadata import find_date
 
 AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must|isn't|aren't|" \
@@ -200,8 +200,3 @@ def search_text(clause: str, named: list[str]) -> str:
     text = re.sub(r"\b(the|a|an)\s+(?=(the|a|an)\b)", "", text, flags=re.IGNORECASE)
     out = " ".join(text.split()).strip(" ,")
     return out if len(out.split()) >= 2 else _strip_lead(clause)
-
-
-def outlets_of(claims: list[Claim]) -> list[list[str]]:
-    """The distinct outlets the claims name, as groups of stored publisher names."""
-    return by_outlet([p for c in claims for p in c.publishers])

@@ -18,6 +18,7 @@ claim and states the dates it compared.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rag.claims import NEGATION, ORDER_ASKED, Claim, asks, split_claims
@@ -60,10 +61,7 @@ def gather(pipe, claim: Claim) -> list[Finding]:
             passages = pipe.search(claim.query, PER_CLAIM, Filters(group), vector)
         if group:
             passages = [p for p in passages if p.publisher in group]
-        if not passages:
-            out.append(Finding(claim, group, "not_found"))
-            continue
-        evidence = select(claim.query, passages, pipe.embedder)
+        evidence = select(claim.query, passages, pipe.embedder) if passages else []
         if not evidence:
             out.append(Finding(claim, group, "not_found"))
             continue
@@ -110,10 +108,11 @@ def decide(question: str, findings: list[Finding]) -> YesNo:
         return order
     statuses = {f.status for f in findings}
     sides = [f for f in findings if f.evidence is not None]
-    if asks(question) and len(sides) >= 2:
+    relation = asks(question)
+    if relation and len(sides) >= 2:
         contradicted = [f for f in sides if f.status == "contradicted"]
         differ = bool(contradicted) or sides_disagree(sides)
-        agree_asked = asks(question) == "agree"
+        agree_asked = relation == "agree"
         why = (f"They differ: {_who(contradicted[0])} says otherwise." if contradicted else
                "They differ: the reports give different figures." if differ else
                "The reports compared do not contradict each other.")
@@ -149,8 +148,6 @@ def in_order(question: str, findings: list[Finding]) -> YesNo | None:
 
 def sides_disagree(findings: list[Finding]) -> bool:
     """Two sides' evidence gives different figures for the same thing (high term overlap, other numbers)."""
-    import re
-
     sents = [f.evidence.text for f in findings if f.evidence is not None]
     for i, a in enumerate(sents):
         for b in sents[i + 1:]:
