@@ -21,8 +21,8 @@ from typing import Any
 
 from rag.brief import facts
 from rag.claims import shape
-from rag.consensus import consensus, several_clues
-from rag.constraints import by_outlet, find_publishers, outlet
+from rag.consensus import consensus, per_clue, several_clues
+from rag.constraints import by_outlet, find_publishers, missing_sources, outlet
 from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
@@ -70,15 +70,22 @@ def shortlist(evidence: list[Evidence], n: int) -> list[Evidence]:
 
 
 def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
-                  publishers: list[str] | None = None) -> str:
-    """Why the evidence cannot support an answer, or '' when it can."""
+                  publishers: list[str] | None = None, in_corpus: Callable[[str], bool] | None = None) -> str:
+    """Why the evidence cannot support an answer, or '' when it can. `in_corpus` tells whether any stored
+    article mentions a name (the passages retrieved may miss one clue of a many-clue question)."""
     if not evidence:
         return "no passages retrieved"
     if evidence[0].score < min_relevance:
         return f"best evidence score {evidence[0].score:.2f} is below {min_relevance}"
-    missing = unknown_names(question, evidence)
+    missing = unknown_names(question, evidence, publishers)
+    # The passages retrieved for a question that strings several clues together rarely cover every
+    # clue; a name they miss counts against the question only when no stored article mentions it.
+    clues = several_clues(question)
+    if missing and clues and in_corpus is not None:
+        missing = [n for n in missing if not in_corpus(n)]
     if missing:
-        return f"the passages never mention {', '.join(missing)}"
+        where = "the articles" if clues and in_corpus is not None else "the passages"
+        return f"{where} never mention {', '.join(missing)}"
     kind = question_type(question)
     if metadata_intent(question) == "published" and any(e.passage.publisher for e in shortlist(evidence, 3)):
         return ""  # "which outlet published ..." is answered by the cited article's publisher
@@ -89,7 +96,7 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
     # never mentions Feltman answers another question. A typed answer must come from a sentence about
     # the names the question asks about: all of them when it names one or two, else at least half. A
     # question that strings several clues together is exempt: no one sentence names them all.
-    names = [] if several_clues(question) else question_names(question, publishers)
+    names = [] if clues else question_names(question, publishers)
     if kind != "other" and names and not any(about(e, names, share=1.0 if len(names) <= 2 else 0.5)
                                               for e in fitting):
         return f"no sentence that gives the {kind} asked for is about {_names(names, question)}"
@@ -259,7 +266,15 @@ def answer(
     t0 = time.perf_counter()
     asked, question = question, rewrite(question, history or [])
     form = shape(question)
-    if form == "yesno" and not (filters and filters != Filters()):  # explicit filters: answered as a fact
+    publishers = pipe.publishers()
+    # "What did a Bloomberg article say ...?" with no Bloomberg article stored: the answer would come from
+    # other outlets' reports, so say what is missing instead. (Only a store that records publishers knows.)
+    unheld = missing_sources(question, publishers) if publishers else []
+    if unheld:
+        result = _result(asked, question, abstention(asked), True, "abstain", [], {},
+                         f"no article from {', '.join(unheld)} is stored") | {
+            "shape": form, "constraints": _no_constraints()}
+    elif form == "yesno" and not (filters and filters != Filters()):  # explicit filters: answered as a fact
         result = answer_yes_no(asked, question, pipe, t0)
     else:
         result = answer_fact(asked, question, pipe, k, filters, on_token, t0, brief=form == "brief")
@@ -314,7 +329,7 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
     t = time.perf_counter()
     evidence = select(question, passages, pipe.embedder)
     timings["evidence"] = _ms(t)
-    reason = weak_evidence(question, evidence, s.min_relevance, pipe.publishers())
+    reason = weak_evidence(question, evidence, s.min_relevance, pipe.publishers(), pipe.lexical().mentions)
     extra = {"shape": "brief" if brief else "fact", "constraints": constraints}
     if reason:
         return _result(asked, question, abstention(asked), True, "abstain", [], timings, reason) | extra
@@ -328,7 +343,10 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
         # The question names several outlets ("as reported by both X and Y"), or strings several clues
         # together: the name their evidence agrees on, then one cited sentence per source (no LLM).
         support = agreed.support[:MAX_SUPPORT]
-        body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, len(support) + 1))}]."]
+        naming = len(support)  # the sentences that name the answer; the clues' own sentences follow
+        if several_clues(question):
+            support += per_clue(question, agreed.name, evidence, support)
+        body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, naming + 1))}]."]
                         + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])
         return _result(asked, question, body, False, "consensus", support, timings) | extra
 

@@ -35,6 +35,8 @@ DIFFER = re.compile(r"\b(chang\w*|differ\w*|inconsisten\w*|contradict\w*|disagre
                     r"contrast\w*|diverg\w*|dissimilar|opposite|reversal|evolv\w*)\b", re.IGNORECASE)
 NEGATION = re.compile(r"\b(not|no|never|without|neither|nor|fail(?:s|ed)? to|lack\w*|den(?:y|ies|ied)|"
                       r"refus\w+|absence of)\b|n't\b", re.IGNORECASE)
+# A negation just before the relation word turns it round: "no change", "not consistent", "lack of consistency".
+NEGATED_BEFORE = re.compile(r"\b(?:no|not|never|without|lack of|absence of)\s+(?:\w+\s+)?$", re.IGNORECASE)
 # "Was X reported before Y?": the question is about the order of two reports, which their dates decide.
 ORDER_ASKED = re.compile(r"^\s*(?:was|were|did|is|has|had)\b[^,]{0,120}?\b(?:reported|published|announced|"
                          r"covered|written|out|report|publish|announce|cover)(?:\s+\S+){0,5}?\s+"
@@ -42,7 +44,7 @@ ORDER_ASKED = re.compile(r"^\s*(?:was|were|did|is|has|had)\b[^,]{0,120}?\b(?:rep
 # Scaffolding around a claim that only says who said it: removed before the claim is searched for.
 REPORTING = re.compile(
     r"\b(?:the\s+)?(?:articles?|reports?|story|stories|piece|coverage|news|outlets?|sources?)\b"
-    r"(?:\s+(?:from|by|in|on|of|published))?|\b(?:suggest|report|claim|state|indicate|impl(?:y|ie)|mention|say|"
+    r"(?:\s+(?:from|by|in|on|of|published)\b)?|\b(?:suggest|report|claim|state|indicate|impl(?:y|ie)|mention|say|"
     r"said|discuss|portray|highlight|describe|note|argue|assert|attribute|focus|emphasi[sz]e|propose)\w*\b"
     r"(?:\s+that)?", re.IGNORECASE)
 
@@ -92,8 +94,15 @@ def asks(question: str) -> str:
     words occur, the one nearest the question's main verb (the first) wins."""
     d, a = DIFFER.search(question), AGREE.search(question)
     if d and (not a or d.start() < a.start()):
-        return "differ"
-    return "agree" if a else ""
+        found, relation = d, "differ"
+    elif a:
+        found, relation = a, "agree"
+    else:
+        return ""
+    # "Was there no change ...?" asks whether the sides agree; "a lack of consistency" whether they differ.
+    if NEGATED_BEFORE.search(question[max(0, found.start() - 25): found.start()]):
+        return "agree" if relation == "differ" else "differ"
+    return relation
 
 
 def split_claims(question: str, publishers: list[str]) -> list[Claim]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.constraints import outlet
 from rag.evidence import Evidence
-from rag.qtypes import candidates, question_type
+from rag.qtypes import NOT_NAMES, candidates, question_type
 from rag.text import terms
 
 PER_SOURCE = 4  # best sentences per source searched for candidates
@@ -36,12 +36,40 @@ def _source(e: Evidence, by_article: bool) -> str:
     return outlet(e.passage.publisher)
 
 
+CLUE_BREAK = re.compile(r",\s+|;\s+|\s+and\s+(?:is|was|has|had|also|then|now)\b"
+                        r"|\s+(?:who|which|that)\s+(?:is|was|has|had|also)\b")
+MAX_CLUE_CITATIONS = 5  # citations of an answer drawn from several clues
+
+
 def several_clues(question: str) -> bool:
     """A question that strings several clues together ("Which company, covered by X, released Y and is
     now cutting Z?"): its answer is the name the clues' evidence shares, not the best sentence's."""
-    clauses = re.split(r",\s+|;\s+|\s+and\s+(?:is|was|has|had|also|then|now)\b"
-                       r"|\s+(?:who|which|that)\s+(?:is|was|has|had|also)\b", question)
-    return len(clauses) >= 3 and len(question.split()) >= 20
+    return len(CLUE_BREAK.split(question)) >= 3 and len(question.split()) >= 20
+
+
+def _overlap(want: set[str], e: Evidence) -> float:
+    return len(want & set(terms(e.text))) / len(want)
+
+
+def per_clue(question: str, name: str, evidence: list[Evidence], cited: list[Evidence]) -> list[Evidence]:
+    """For an answer drawn from several clues, the sentence that bears out each clue not yet covered by
+    the cited ones: from an article that names the answer, sharing the most of the clue's words (at
+    least a third), one per article. A reader sees where every part of the question was found."""
+    name_terms = set(terms(name))
+    about_it = [e for e in evidence if name_terms & set(terms(f"{e.passage.title} {e.passage.text}"))]
+    out: list[Evidence] = []
+    for clue in CLUE_BREAK.split(question):
+        want = set(terms(clue)) - name_terms
+        if len(want) < 3 or len(cited) + len(out) >= MAX_CLUE_CITATIONS:
+            continue
+        taken = {e.passage.article_id for e in cited + out}
+        if any(_overlap(want, e) >= 1 / 3 for e in cited + out):
+            continue  # a cited sentence already bears this clue out
+        pick = max((e for e in about_it if e.passage.article_id not in taken), default=None,
+                   key=lambda e: (_overlap(want, e), e.score))
+        if pick is not None and _overlap(want, pick) >= 1 / 3:
+            out.append(pick)
+    return out
 
 
 def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
@@ -86,7 +114,27 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     _merge_partial_names(weight, support, label)
     key = max(weight, key=lambda k: (len(support[k]), weight[k]))
     backing = sorted(support[key].values(), key=lambda e: -e.score)
-    return Consensus(label[key], backing, len(backing))
+    return Consensus(full_name(label[key], backing), backing, len(backing))
+
+
+def full_name(name: str, support: list[Evidence]) -> str:
+    """The name as its articles write it in full: a story names "Sam Bankman-Fried" once and then says
+    "Bankman-Fried". The longest form in the supporting passages that ends with the name and adds
+    only capitalised words before it ("Sam", "Taylor") wins, if it occurs at least once."""
+    pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
+    forms: dict[str, int] = {}
+    for text in dict.fromkeys(e.passage.text for e in support):
+        for m in pattern.finditer(text):
+            head = m.group(1).split()
+            while head and head[0].lower().strip(".") in NOT_NAMES:
+                head.pop(0)  # "CEO Sam Bankman-Fried", "The ...": roles and sentence openers are not the name
+            if head and not any(w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2)
+                             or re.search(r"['’]s?$", w) for w in head):
+                form = " ".join(head + [name])
+                forms[form] = forms.get(form, 0) + 1
+    if not forms:
+        return name
+    return max(forms, key=lambda f: (forms[f], len(f)))
 
 
 def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, Evidence]],

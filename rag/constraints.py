@@ -183,6 +183,31 @@ def find_relative(question: str, now: str) -> tuple[str, str]:
     return _shift(now, -count * _DAYS[m["unit"].lower()]), now
 
 
+_SOURCE_NAME = r"['‘\"“]?((?:[A-Z][\w'’.&-]*|\|)(?:\s+(?:of\s+|&\s+|-\s+|\|\s+)?[A-Z][\w'’.&-]*)*)['’\"”]?"
+_REPORT_NOUN = r"(?:article|report|piece|story|column|op-ed|editorial)s?"
+# Where a question names the source of a report: "an article from X", "a X report", "reported by X".
+SOURCE_MENTION = re.compile(
+    rf"\b(?:an?|the|two|separate|another|one|recent)\s+(?:\w+\s+)?{_REPORT_NOUN}\s+(?:from|by|in|published by)"
+    rf"\s+(?:the\s+)?{_SOURCE_NAME}"
+    rf"|\b(?:an?|the|another|two|separate)\s+(?:the\s+)?{_SOURCE_NAME}\s+{_REPORT_NOUN}\b"
+    rf"|\b(?:reported|published|written|covered)\s+(?:\w+\s+)?by\s+(?:the\s+)?{_SOURCE_NAME}")
+
+
+def missing_sources(question: str, known_publishers: list[str]) -> list[str]:
+    """Outlets the question names as the source of a report ("a Bloomberg article", "reported by The
+    Wall Street Journal") that the store holds no article from: what they reported cannot be read here."""
+    out = []
+    for m in SOURCE_MENTION.finditer(question):
+        if re.search(r"['’\"”]\s+\S+$", m.group()) and not re.search(r"['‘\"“]\w", m.group()):
+            continue  # the end of a quoted title: "the 'NBA Rookie of the Year Odds' article"
+        name = next(g for g in m.groups() if g is not None).strip(" '’")
+        if name.lower() in {"the", "a", "an"} or MONTH_WORD.match(name) or re.search(r"['’]s?$", name):
+            continue  # "from November 18" is a date; "the Caesars Sportsbook's offer" a subject
+        if not find_publishers(name, known_publishers) and name not in out:
+            out.append(name)
+    return out
+
+
 def analyze(question: str, known_publishers: list[str], now: str = "") -> Constraints:
     after, before = find_dates(question)
     if not after and not before:

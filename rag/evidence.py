@@ -102,17 +102,23 @@ def metadata_intent(question: str) -> str:
     return ""
 
 
-def unknown_names(question: str, evidence: list[Evidence]) -> list[str]:
-    """Names in the question (capitalised words past the first, acronyms; not adjectives of
-    nationality such as "Chinese", nor months and weekdays) that none of the evidence passages, their
-    titles or publishers mention. A question about someone the articles never name cannot be answered from them."""
-    names = [w for i, w in enumerate(re.findall(r"[A-Za-z][\w'’-]*", question))
-             if ((i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper()))
-             and not DEMONYM.fullmatch(w) and not TIME_SPAN.fullmatch(w)]
+def name_words(question: str, publishers: list[str] | None = None) -> list[str]:
+    """Names in the question: capitalised words past the first, and acronyms; not adjectives of
+    nationality such as "Chinese", nor months and weekdays, nor the words of an outlet the question names
+    ("Cnbc | World Business News Leader")."""
+    outlets = {t for p in publishers or [] if p.lower() in question.lower() for t in terms(p)}
+    return [w for i, w in enumerate(re.findall(r"[A-Za-z][\w'’-]*", question))
+            if ((i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper()))
+            and not DEMONYM.fullmatch(w) and not TIME_SPAN.fullmatch(w) and not set(terms(w)) <= outlets]
+
+
+def unknown_names(question: str, evidence: list[Evidence], publishers: list[str] | None = None) -> list[str]:
+    """The question's names (name_words) that none of the evidence passages, their titles or publishers
+    mention. A question about someone the articles never name cannot be answered from them."""
     haystack = " ".join({e.passage.chunk_id: f"{e.passage.title} {e.passage.publisher} {e.passage.text}"
                          for e in evidence}.values())
     have = set(terms(haystack))
-    return [n for n in names if terms(n) and not set(terms(n)) <= have]
+    return [n for n in name_words(question, publishers) if terms(n) and not set(terms(n)) <= have]
 
 
 NAME_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'’.-]*|[A-Z]{2,}))*")

@@ -102,6 +102,11 @@ class LexicalIndex:
         n = len(self.ids)
         return {w: float(np.log(1 + n / (1 + (self._df[self.vocab[w]] if w in self.vocab else 0)))) for w in words}
 
+    def mentions(self, text: str) -> bool:
+        """Some stored chunk holds every term of `text` (each in some chunk: a vocabulary check, cheap)."""
+        found = [self.vocab.get(t) for t in terms(text)]
+        return bool(found) and all(i is not None and i < len(self._df) and self._df[i] > 0 for i in found)
+
     def nearest(self, vector: list[float], n: int, mask: np.ndarray) -> list[tuple[str, float]]:
         """Exact top-n (chunk id, cosine) among the chunks `mask` keeps."""
         rows = np.flatnonzero(mask)

@@ -90,10 +90,38 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
         # Sum of inverse distances to the question's words found in the sentence: the answer to
         # "who is the UN political affairs chief" sits next to those words, not across the sentence.
         score = sum(1.0 / (1 + _words_between(sentence, min(a, x), max(b, x))) for x in anchors)
-        if kind == "person" and " " in text:
-            score *= 2  # people are named with two or more words; lone capitals are often not people
+        if kind == "person":
+            # People are named with two or more words; lone capitals, acronyms and names of bodies
+            # ("International Monetary Fund", "Alameda Research") are rarely the person asked for.
+            score *= 2 if person_like(text) else 0.5 if _body_like(text) else 1
         scored.append((score, -a, text))
     return [text for *_, text in sorted(scored, reverse=True)]
+
+
+# Words that make a capitalised run the name of a body, a place or a thing rather than of a person.
+_ORG_WORD = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Company|Co|Ltd|Plc|PLC|LLC|Group|Holdings|Partners|Capital|Research|Securities|"
+    r"Exchange|Bank|Fund|Reserve|Trust|Association|Union|Party|Council|Commission|Committee|Ministry|Department|"
+    r"Office|Agency|Authority|Institute|University|College|School|Court|Board|Foundation|Federation|League|Club|"
+    r"Network|News|Times|Post|Journal|Press|Media|Studios?|Records|Games|Airlines?|Motors|Industries|"
+    r"Technologies|Labs?|Systems|Services?|Government|Parliament|Congress|Senate|Assembly|Police|Army|Forces|"
+    r"Republic|Kingdom|States|Nations|Street|Road|Square|Park|City|County|Province|Islands?|Airport|Stadium|"
+    r"Hall|House|Centre|Center|Hospital|Museum|Tour|Series|Cup|Championship|Awards?|Festival|Act|Day|Week)\b")
+
+
+_PLACE_HEAD = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central|United|New|Saint|St\.?|"
+                         r"San|Santa|Los|Las|Upper|Lower|Greater)\s")
+
+
+def person_like(name: str) -> bool:
+    """Two to four capitalised words, none an acronym or a word that names a body or place."""
+    parts = name.split()
+    return 2 <= len(parts) <= 4 and all(p[:1].isupper() and not p.isupper() for p in parts) \
+        and not _ORG_WORD.search(name) and not _PLACE_HEAD.match(name)
+
+
+def _body_like(name: str) -> bool:
+    return bool(_ORG_WORD.search(name)) or name.isupper() or bool(_PLACE_HEAD.match(name))
 
 
 def _window(sentence: str, a: int, b: int, n: int) -> str:
@@ -117,6 +145,11 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 
     while words and known(words[0]):
         words.pop(0)
+    # A sentence opening with a participle ("Using Caroline Ellison as a front", "Confirmed to TechCrunch")
+    # capitalises a verb, not a name.
+    if words and a + words[0].start() == len(sentence) - len(sentence.lstrip(" \"“‘'")) \
+            and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", words[0].group().strip(".,")):
+        words.pop(0)
     while words and known(words[-1]):
         words.pop()
     if not words:
@@ -129,4 +162,7 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 
 def fits(kind: str, text: str, question: str) -> bool:
     """Does the text contain something of the kind the question asks for?"""
-    return kind == "other" or bool(candidates(kind, text, question))
+    found = candidates(kind, text, question)
+    if kind == "person":  # "International Monetary Fund" and "US" do not answer who
+        return any(not _body_like(c) for c in found)
+    return kind == "other" or bool(found)

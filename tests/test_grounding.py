@@ -8,10 +8,11 @@ import pytest
 from conftest import make_pipeline
 
 from rag.brief import facts, repeats
-from rag.claims import asks, is_yes_no, shape, split_claims
-from rag.consensus import consensus, several_clues
-from rag.evidence import Evidence, about, question_names, select
-from rag.qtypes import candidates, question_type
+from rag.claims import asks, is_yes_no, search_text, shape, split_claims
+from rag.consensus import consensus, full_name, per_clue, several_clues
+from rag.constraints import missing_sources
+from rag.evidence import Evidence, about, question_names, select, unknown_names
+from rag.qtypes import candidates, fits, person_like, question_type
 from rag.support import check
 from rag.types import Passage
 from rag.verdicts import Finding, contradicts, decide, missing_names
@@ -250,3 +251,74 @@ def test_a_question_of_several_clues_takes_the_name_the_articles_share():
     ]
     found = consensus(question, evidence, ["Engadget", "Polygon"], [])
     assert found is not None and found.name == "Valve" and found.sources == 2
+
+
+# --- names asked for, in full and of the right kind ------------------------------------------------
+def test_consensus_gives_the_name_as_its_article_writes_it_in_full():
+    story = ("The trial of FTX founder Sam Bankman-Fried began on Tuesday. Prosecutors say Bankman-Fried "
+             "misused customer funds. CEO Sam Bankman-Fried denies it.")
+    # must pass: the article's own full form
+    assert full_name("Bankman-Fried", [_ev(story, "Fortune", 0.9)]) == "Sam Bankman-Fried"
+    # must fail: a possessive before the name is another name's ("Google’s ChatGPT"), and a sentence's end
+    # ("... by Alphabet. Google") is no part of it
+    other = _ev("This week Google’s ChatGPT rival shipped. It was made by Alphabet. Google said so.", "X", 0.9)
+    assert full_name("ChatGPT", [other]) == "ChatGPT" and full_name("Google", [other]) == "Google"
+
+
+def test_who_questions_want_a_person_not_a_body_or_an_acronym():
+    q = "Who has Israel picked to run the Bank of Israel?"
+    # must fail: a fund and a country's acronym are the only names, so the sentence cannot answer who
+    assert not fits("person", "Israel has asked a US banker and former International Monetary Fund director to "
+                              "run its central bank.", q)
+    # must pass: a person's two-word name
+    assert fits("person", "Stanley Fischer, vice chairman of Citigroup, has agreed to take the Bank of Israel job.", q)
+    assert person_like("Ja Song Nam") and not person_like("North Korea") and not person_like("Alameda Research")
+    # a sentence opening with a participle capitalises a verb, not a name
+    found = candidates("person", "Using Caroline Ellison as a front, Bankman-Fried had access.", "Who is it?")
+    assert "Caroline Ellison" in found and not any(c.startswith("Using") for c in found)
+
+
+def test_each_clue_of_a_many_clue_question_gets_its_own_citation():
+    question = ("Which company, covered by Engadget and Polygon, is set to release an updated handheld with a "
+                "brighter screen, has laid off staff at its Seattle studio, and is now cutting prices of the older "
+                "model?")
+    naming = [_ev("Valve will ship the Steam Deck OLED with a brighter screen.", "Engadget", 0.9, article="a"),
+              _ev("Valve is cutting prices of the LCD Steam Deck.", "Polygon", 0.85, article="b")]
+    layoffs = _ev("The Seattle studio laid off staff this week, the company confirmed.", "Polygon", 0.6, article="c")
+    layoffs.passage.text = "Valve makes the Steam Deck. " + layoffs.text  # the article names the answer
+    unrelated = _ev("Nintendo laid off staff at its Seattle studio.", "Polygon", 0.7, article="d")  # names another
+    extra = per_clue(question, "Valve", naming + [unrelated, layoffs], naming)
+    assert [e.passage.article_id for e in extra] == ["c"]  # must pass: the layoffs clue, from an article about Valve
+
+
+# --- sources the store does not hold, and who the question names --------------------------------------
+@pytest.mark.parametrize("question, missing", [
+    ("What did a Bloomberg article say about the Fed, according to a report by The Verge?", ["Bloomberg"]),
+    ("Considering an article from The Wall Street Journal and a TechCrunch report, which company ...?",
+     ["The Wall Street Journal"]),
+    ("Was the deal reported by Reuters before TechCrunch covered it?", ["Reuters"]),
+    # must not flag: outlets the store holds, a quoted title, a date, a subject's possessive
+    ("Did the TechCrunch article from November 18 contradict the Fortune piece?", []),
+    ("Does the 'NBA Rookie of the Year Odds' article from Sporting News agree?", []),
+    ("After the Sporting News report on Caesars Sportsbook's offer, did The Verge agree?", []),
+])
+def test_missing_sources_are_outlets_named_as_a_source_but_not_stored(question, missing):
+    assert missing_sources(question, PUBS) == missing
+
+
+def test_a_question_names_are_not_its_outlets_words():
+    e = _ev("Paradigm pressed Bankman-Fried on governance.", "Cnbc | World Business News Leader", 0.8)
+    q = "Who, according to a 'Cnbc | World Business News Leader' article, talked to Paradigm?"
+    assert unknown_names(q, [e], ["Cnbc | World Business News Leader"]) == []  # must pass: the outlet is no name
+    assert unknown_names("Who talked to Masimo?", [e], []) == ["Masimo"]  # must fail: nobody mentions Masimo
+
+
+def test_a_negated_relation_asks_the_opposite():
+    assert asks("Between the two reports, was there no change in the portrayal of Google?") == "agree"
+    assert asks("Was there a lack of consistency in the reports?") == "differ"
+    assert asks("Was the reporting not consistent?") == "differ"
+
+
+def test_claim_search_text_keeps_the_words_after_a_reporting_noun():
+    text = search_text("The Independent article indicates that he has engaged with TikTok", ["The Independent"])
+    assert "dicates" not in text and "TikTok" in text  # "article in|dicates" was cut mid-word
