@@ -20,10 +20,10 @@ from importlib import resources
 from typing import Any
 
 from rag.brief import facts
-from rag.claims import shape
+from rag.claims import asks, relation_choice, shape
 from rag.consensus import consensus, per_clue, several_clues
 from rag.constraints import by_outlet, find_publishers, missing_sources, outlet
-from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names
+from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names, with_detail
 from rag.followup import rewrite
 from rag.pipeline import Pipeline
 from rag.qtypes import candidates, fits, question_type
@@ -297,7 +297,12 @@ def answer_yes_no(asked: str, question: str, pipe: Pipeline, t0: float) -> dict[
     extra = {"shape": "yesno", "claims": claims, "constraints": _no_constraints()}
     if not found.verdict:
         return _result(asked, question, abstention(asked), True, "abstain", [], timings, found.reason) | extra
-    parts = [f"{found.verdict}. {found.reason}".strip()] + [_dated_quote(e, n) for n, e in enumerate(cited, 1)]
+    said = found.verdict
+    choice = relation_choice(question)
+    if choice:  # "... consistent or inconsistent?" is answered with the option the verdict picks
+        agree = (found.verdict == "Yes") == (asks(question) == "agree")
+        said = (choice[0] if agree else choice[1]).capitalize()
+    parts = [f"{said}. {found.reason}".strip()] + [_dated_quote(e, n) for n, e in enumerate(cited, 1)]
     return _result(asked, question, " ".join(parts), False, "verdict", cited, timings) | extra
 
 
@@ -327,7 +332,7 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
         passages, constraints = pipe.search_question(question, 3 * len(named), filters)
     timings["retrieve"] = _ms(t0)
     t = time.perf_counter()
-    evidence = select(question, passages, pipe.embedder)
+    evidence = with_detail(select(question, passages, pipe.embedder), question)
     timings["evidence"] = _ms(t)
     reason = weak_evidence(question, evidence, s.min_relevance, pipe.publishers(), pipe.lexical().mentions)
     extra = {"shape": "brief" if brief else "fact", "constraints": constraints}

@@ -77,7 +77,7 @@ def shape(question: str) -> str:
 
 def is_yes_no(question: str) -> bool:
     q = " ".join(question.split()).strip()
-    if re.search(r"\b(\w+) or (\w+)\W*$", q) and not re.search(r"\bor not\W*$", q):
+    if re.search(r"\b(\w+) or (\w+)\W*$", q) and not re.search(r"\bor not\W*$", q) and not relation_choice(q):
         return False  # "Was it Vienna or Moscow?" offers a choice: answered by the choice, not yes/no
     if re.match(rf"{AUX}\b", q, re.IGNORECASE):
         return True
@@ -86,6 +86,19 @@ def is_yes_no(question: str) -> bool:
         main = re.search(rf",\s+(?:and\s+)?({AUX}|what|which|who|whom|whose|when|where|why|how)\b", q, re.IGNORECASE)
         return bool(main) and re.fullmatch(AUX, main.group(1), re.IGNORECASE) is not None
     return False
+
+
+def relation_choice(question: str) -> tuple[str, str] | None:
+    """("consistent", "inconsistent") for "... consistent or inconsistent?": a choice between the sides
+    agreeing and differing, answered like the yes/no question "... consistent?" but in the reader's words
+    (agreeing option first)."""
+    for m in re.finditer(r"\b(\w+)\s+or\s+(\w+)\b", question):
+        a, b = m.group(1).lower(), m.group(2).lower()
+        if AGREE.fullmatch(a) and DIFFER.fullmatch(b):
+            return a, b
+        if DIFFER.fullmatch(a) and AGREE.fullmatch(b):
+            return b, a
+    return None
 
 
 def asks(question: str) -> str:

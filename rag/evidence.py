@@ -147,3 +147,23 @@ def about(e: Evidence, names: list[set[str]], context_chars: int = 250, share: f
     window = p.text[max(0, e.start - p.start - context_chars): e.end - p.start]
     have = set(terms(f"{window} {p.title}"))
     return sum(bool(name & have) for name in names) >= share * len(names)
+
+
+def with_detail(evidence: list[Evidence], question: str) -> list[Evidence]:
+    """News ledes hold back the name or figure: "Israel has asked a US banker to run its central bank."
+    comes first and "Stanley Fischer ... has agreed to take the job." right after. When the best sentence
+    lacks the kind of answer asked for and the sentence that follows it in the article has one, the two
+    are one piece of evidence (one span, one citation), scored as the best sentence."""
+    kind = question_type(question)
+    if kind == "other" or not evidence or fits(kind, evidence[0].text, question):
+        return evidence
+    top = evidence[0]
+    p = top.passage
+    after = next((e for e in evidence if e.passage.article_id == p.article_id and 0 <= e.start - top.end <= 3
+                  and e.end <= p.end), None)
+    if after is None or not fits(kind, after.text, question):
+        return evidence
+    text = p.text[top.start - p.start: after.end - p.start]
+    merged = Evidence(p, top.start, after.end, text, top.similarity, max(top.coverage, after.coverage), top.score)
+    return [merged] + [e for e in evidence if e is not top and e is not after]
+

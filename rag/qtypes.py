@@ -109,6 +109,7 @@ _ORG_WORD = re.compile(
     r"Hall|House|Centre|Center|Hospital|Museum|Tour|Series|Cup|Championship|Awards?|Festival|Act|Day|Week)\b")
 
 
+_TITLES = "Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Judge|Rev|Senator|Sen|Rep|Gov|President|Minister"
 _PLACE_HEAD = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central|United|New|Saint|St\.?|"
                          r"San|Santa|Los|Las|Upper|Lower|Greater)\s")
 
@@ -163,6 +164,6 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 def fits(kind: str, text: str, question: str) -> bool:
     """Does the text contain something of the kind the question asks for?"""
     found = candidates(kind, text, question)
-    if kind == "person":  # "International Monetary Fund" and "US" do not answer who
-        return any(not _body_like(c) for c in found)
+    if kind == "person":  # "International Monetary Fund", "US" or a lone "Tate" do not answer who
+        return any(person_like(c) or re.search(rf"\b(?:{_TITLES})\.?\s+{re.escape(c)}", text) for c in found)
     return kind == "other" or bool(found)

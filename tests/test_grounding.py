@@ -8,10 +8,10 @@ import pytest
 from conftest import make_pipeline
 
 from rag.brief import facts, repeats
-from rag.claims import asks, is_yes_no, search_text, shape, split_claims
+from rag.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.consensus import consensus, full_name, per_clue, several_clues
 from rag.constraints import missing_sources
-from rag.evidence import Evidence, about, question_names, select, unknown_names
+from rag.evidence import Evidence, about, question_names, select, unknown_names, with_detail
 from rag.qtypes import candidates, fits, person_like, question_type
 from rag.support import check
 from rag.types import Passage
@@ -322,3 +322,26 @@ def test_a_negated_relation_asks_the_opposite():
 def test_claim_search_text_keeps_the_words_after_a_reporting_noun():
     text = search_text("The Independent article indicates that he has engaged with TikTok", ["The Independent"])
     assert "dicates" not in text and "TikTok" in text  # "article in|dicates" was cut mid-word
+
+
+def test_a_choice_between_agreeing_and_differing_is_a_yes_no_question():
+    q = "Between the two reports, was the information about the starter consistent or inconsistent?"
+    assert is_yes_no(q) and relation_choice(q) == ("consistent", "inconsistent")
+    assert relation_choice("Did they agree or disagree?") == ("agree", "disagree")
+    assert not is_yes_no("Was it Vienna or Moscow?") and relation_choice("Was it Vienna or Moscow?") is None
+
+
+def test_a_lede_without_the_name_takes_the_sentence_that_gives_it():
+    lede = "Israel has asked a US banker and former International Monetary Fund director to run its central bank."
+    detail = "Stanley Fischer, vice chairman of Citigroup, has agreed to take the Bank of Israel job."
+    text = f"{lede} {detail}"
+    p = _passage(text, "BBC", "2005-01-20", "fischer")
+    first = Evidence(p, 0, len(lede), lede, 0.7, 0.75, 0.71)
+    second = Evidence(p, len(lede) + 1, len(text), detail, 0.5, 0.5, 0.60)
+    q = "Who has Israel picked to run the Bank of Israel?"
+    merged = with_detail([first, second], q)
+    assert len(merged) == 1 and merged[0].text == text and (merged[0].start, merged[0].end) == (0, len(text))
+    # must not merge: the best sentence already answers, or the next one does not
+    assert with_detail([second, first], q)[0] is second
+    other = Evidence(p, len(lede) + 1, len(text), "The bank has a new office.", 0.5, 0.5, 0.6)
+    assert with_detail([first, other], q)[0] is first
