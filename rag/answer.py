@@ -36,6 +36,7 @@ from rag.verdicts import yes_no
 MAX_QUESTION_CHARS = 2000
 BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
 MAX_SUPPORT = 4  # sources quoted for an answer several of them agree on
+NAMED_SLACK = 0.1  # how far below the relevance floor a sentence naming all the question's names may score
 RELEVANCE_RATIO = 0.7  # evidence shown or cited must score at least this share of the best evidence
 NO_ANSWER = re.compile(r"not in (the )?evidence|not (mentioned|stated|provided|specified)|does not (say|mention)"
                        r"|cannot be determined|no information|i don'?t know|unknown", re.IGNORECASE)
@@ -75,7 +76,9 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
     article mentions a name (the passages retrieved may miss one clue of a many-clue question)."""
     if not evidence:
         return "no passages retrieved"
-    if evidence[0].score < min_relevance:
+    kind = question_type(question)
+    if evidence[0].score < min_relevance and not (evidence[0].score >= min_relevance - NAMED_SLACK
+                                                  and _names_all(question, evidence[0], kind, publishers)):
         return f"best evidence score {evidence[0].score:.2f} is below {min_relevance}"
     missing = unknown_names(question, evidence, publishers)
     # The passages retrieved for a question that strings several clues together rarely cover every
@@ -86,7 +89,6 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
     if missing:
         where = "the articles" if clues and in_corpus is not None else "the passages"
         return f"{where} never mention {', '.join(missing)}"
-    kind = question_type(question)
     if metadata_intent(question) == "published" and any(e.passage.publisher for e in shortlist(evidence, 3)):
         return ""  # "which outlet published ..." is answered by the cited article's publisher
     fitting = [e for e in shortlist(evidence, 3) if fits(kind, e.text, question)]
@@ -101,6 +103,15 @@ def weak_evidence(question: str, evidence: list[Evidence], min_relevance: float,
                                               for e in fitting):
         return f"no sentence that gives the {kind} asked for is about {_names(names, question)}"
     return ""
+
+
+def _names_all(question: str, e: Evidence, kind: str, publishers: list[str] | None) -> bool:
+    """A long sentence scores low against a short question, even when it names everyone the question
+    names ("Kim Hyung Jun, a professor at Myongji University, told YTN") and holds an answer of the kind
+    asked for. Such a sentence is evidence enough: at least two name words, all in the sentence itself."""
+    names = question_names(question, publishers)
+    return kind != "other" and sum(len(n) for n in names) >= 2 and about(e, names, context_chars=0) \
+        and fits(kind, e.text, question)
 
 
 def _names(names: list[set[str]], question: str) -> str:

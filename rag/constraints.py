@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rag.metadata import MONTHS, parse_date
+from rag.qtypes import person_like
 from rag.store import publisher_key
 
 _MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True))
@@ -201,6 +202,8 @@ def missing_sources(question: str, known_publishers: list[str]) -> list[str]:
         if re.search(r"['’\"”]\s+\S+$", m.group()) and not re.search(r"['‘\"“]\w", m.group()):
             continue  # the end of a quoted title: "the 'NBA Rookie of the Year Odds' article"
         name = next(g for g in m.groups() if g is not None).strip(" '’")
+        if re.search(r"\bby\s+(?:the\s+)?\S*$", m.group()[: m.group().rfind(name)]) and person_like(name):
+            continue  # "the article by Jennie Oh" names its author
         if name.lower() in {"the", "a", "an"} or MONTH_WORD.match(name) or re.search(r"['’]s?$", name):
             continue  # "from November 18" is a date; "the Caesars Sportsbook's offer" a subject
         if not find_publishers(name, known_publishers) and name not in out:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rag.chunking import split_sentences
 from rag.embeddings import SentenceEmbeddings
 from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
-from rag.qtypes import DEMONYM, TIME_SPAN, fits, question_type
+from rag.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
 from rag.text import terms
 from rag.types import Passage
 
@@ -155,13 +155,17 @@ def with_detail(evidence: list[Evidence], question: str) -> list[Evidence]:
     lacks the kind of answer asked for and the sentence that follows it in the article has one, the two
     are one piece of evidence (one span, one citation), scored as the best sentence."""
     kind = question_type(question)
-    if kind == "other" or not evidence or fits(kind, evidence[0].text, question):
+
+    def answers(text: str) -> bool:  # who: a person's name, not just any capitalised word
+        return names_person(text, question) if kind == "person" else fits(kind, text, question)
+
+    if kind == "other" or not evidence or answers(evidence[0].text):
         return evidence
     top = evidence[0]
     p = top.passage
     after = next((e for e in evidence if e.passage.article_id == p.article_id and 0 <= e.start - top.end <= 3
                   and e.end <= p.end), None)
-    if after is None or not fits(kind, after.text, question):
+    if after is None or not answers(after.text):
         return evidence
     text = p.text[top.start - p.start: after.end - p.start]
     merged = Evidence(p, top.start, after.end, text, top.similarity, max(top.coverage, after.coverage), top.score)

@@ -164,6 +164,11 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 def fits(kind: str, text: str, question: str) -> bool:
     """Does the text contain something of the kind the question asks for?"""
     found = candidates(kind, text, question)
-    if kind == "person":  # "International Monetary Fund", "US" or a lone "Tate" do not answer who
-        return any(person_like(c) or re.search(rf"\b(?:{_TITLES})\.?\s+{re.escape(c)}", text) for c in found)
     return kind == "other" or bool(found)
+
+
+def names_person(text: str, question: str) -> bool:
+    """The text names a person the question does not: a full name, or a surname after a title ("Mr
+    Ghosn"). "International Monetary Fund", "US" or a lone "Tate" do not."""
+    return any(person_like(c) or re.search(rf"\b(?:{_TITLES})\.?\s+{re.escape(c)}\b", text)
+               for c in candidates("person", text, question))

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from conftest import make_pipeline
 
+from rag.answer import weak_evidence
 from rag.brief import facts, repeats
 from rag.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.consensus import consensus, full_name, per_clue, several_clues
 from rag.constraints import missing_sources
 from rag.evidence import Evidence, about, question_names, select, unknown_names, with_detail
-from rag.qtypes import candidates, fits, person_like, question_type
+from rag.qtypes import candidates, fits, names_person, person_like, question_type
 from rag.support import check
 from rag.types import Passage
 from rag.verdicts import Finding, contradicts, decide, missing_names
@@ -268,10 +269,14 @@ def test_consensus_gives_the_name_as_its_article_writes_it_in_full():
 def test_who_questions_want_a_person_not_a_body_or_an_acronym():
     q = "Who has Israel picked to run the Bank of Israel?"
     # must fail: a fund and a country's acronym are the only names, so the sentence cannot answer who
-    assert not fits("person", "Israel has asked a US banker and former International Monetary Fund director to "
+    assert not names_person("Israel has asked a US banker and former International Monetary Fund director to "
                               "run its central bank.", q)
     # must pass: a person's two-word name
-    assert fits("person", "Stanley Fischer, vice chairman of Citigroup, has agreed to take the Bank of Israel job.", q)
+    assert names_person("Stanley Fischer, vice chairman of Citigroup, has agreed to take the Bank of Israel job.", q)
+    assert names_person("Mr Ghosn will run Nissan.", "Who will run Nissan?")  # a surname after a title
+    assert not names_person("Tate & Lyle's chief executive was named.", "Who was named?")
+    # still an answer of the kind asked for, so the question is not abstained on for it
+    assert fits("person", "The image was released by the North Korean News Service (KCNA).", "Who released it?")
     assert person_like("Ja Song Nam") and not person_like("North Korea") and not person_like("Alameda Research")
     # a sentence opening with a participle capitalises a verb, not a name
     found = candidates("person", "Using Caroline Ellison as a front, Bankman-Fried had access.", "Who is it?")
@@ -345,3 +350,16 @@ def test_a_lede_without_the_name_takes_the_sentence_that_gives_it():
     assert with_detail([second, first], q)[0] is second
     other = Evidence(p, len(lede) + 1, len(text), "The bank has a new office.", 0.5, 0.5, 0.6)
     assert with_detail([first, other], q)[0] is first
+
+
+def test_a_sentence_naming_everyone_asked_about_counts_even_when_long():
+    # must pass: a long sentence scores low against a short question, but names Kim Hyung Jun and gives a
+    # broadcaster; must fail: the same score without the question's names
+    sentence = ("The regime appears to be aiming to maximize its bargaining capacity, Kim Hyung Jun, a professor "
+                "of politics at Myongji University, told YTN.")
+    named = Evidence(_passage(sentence), 0, len(sentence), sentence, 0.21, 0.6, 0.44)
+    q = "Which broadcaster did Kim Hyung Jun speak to?"
+    assert weak_evidence(q, [named], 0.45, ["UPI"]) == ""
+    other = "The regime appears to be aiming to maximize its bargaining capacity, a professor told YTN."
+    unnamed = Evidence(_passage(other), 0, len(other), other, 0.21, 0.6, 0.44)
+    assert "below" in weak_evidence(q, [unnamed], 0.45, ["UPI"])
