@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.constraints import outlet
 from rag.evidence import Evidence
-from rag.qtypes import NOT_NAMES, candidates, question_type
+from rag.qtypes import NOT_NAMES, body_like, candidates, question_type
 from rag.text import terms
 
 PER_SOURCE = 4  # best sentences per source searched for candidates
@@ -100,7 +100,10 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     for src, sentences in by_source.items():
         seen: set[str] = set()
         for e in sentences:
-            for rank, name in enumerate(candidates(kind, e.text, question)[:3]):
+            found = candidates(kind, e.text, question)
+            if kind == "person":  # "Who is the individual ...?" is not answered by "FTX" or "Alameda Research"
+                found = [n for n in found if not body_like(n)]
+            for rank, name in enumerate(found[:3]):
                 key = " ".join(terms(name))
                 if not key or key in seen or set(key.split()) <= outlets:
                     continue
@@ -114,13 +117,14 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     _merge_partial_names(weight, support, label)
     key = max(weight, key=lambda k: (len(support[k]), weight[k]))
     backing = sorted(support[key].values(), key=lambda e: -e.score)
-    return Consensus(full_name(label[key], backing), backing, len(backing))
+    return Consensus(full_name(label[key], backing + evidence), backing, len(backing))
 
 
 def full_name(name: str, support: list[Evidence]) -> str:
     """The name as its articles write it in full: a story names "Sam Bankman-Fried" once and then says
     "Bankman-Fried". The longest form in the supporting passages that ends with the name and adds
-    only capitalised words before it ("Sam", "Taylor") wins, if it occurs at least once."""
+    only capitalised words before it ("Sam", "Taylor") wins, if it occurs at least once. `support` holds
+    the sentences that name it first; any other evidence passages may hold the first mention."""
     pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
     forms: dict[str, int] = {}
     for text in dict.fromkeys(e.passage.text for e in support):

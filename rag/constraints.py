@@ -191,6 +191,8 @@ SOURCE_MENTION = re.compile(
     rf"\b(?:an?|the|two|separate|another|one|recent)\s+(?:\w+\s+)?{_REPORT_NOUN}\s+(?:from|by|in|published by)"
     rf"\s+(?:the\s+)?{_SOURCE_NAME}"
     rf"|\b(?:an?|the|another|two|separate)\s+(?:the\s+)?{_SOURCE_NAME}\s+{_REPORT_NOUN}\b"
+    rf"|\b(?:an?|the)\s+(?:\w+\s+)?(?:analysis|analyses|coverage|reporting|review)\s+(?:from|by)\s+(?:the\s+)?"
+    rf"{_SOURCE_NAME}"
     rf"|\b(?:reported|published|written|covered)\s+(?:\w+\s+)?by\s+(?:the\s+)?{_SOURCE_NAME}")
 
 

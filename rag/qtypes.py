@@ -24,8 +24,8 @@ NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as"
              "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
              "experts", "there", "for", "with", "by", "from", "to", "of",
              # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
-             "ceo", "cfo", "judge", "chairman", "chairwoman", "chief", "founder", "former", "senator", "minister",
-             "secretary", "dr", "prof", "sir", "coach", "gov", "governor", "director", "executive"}
+             "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "former", "senator",
+             "minister", "secretary", "dr", "prof", "sir", "coach", "gov", "governor", "director", "executive"}
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = r"(?:\s+(?:of|de|al|bin|von|van|da|der|the)\s+|\s+|-)"
 NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
@@ -93,7 +93,7 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
         if kind == "person":
             # People are named with two or more words; lone capitals, acronyms and names of bodies
             # ("International Monetary Fund", "Alameda Research") are rarely the person asked for.
-            score *= 2 if person_like(text) else 0.5 if _body_like(text) else 1
+            score *= 2 if person_like(text) else 0.5 if body_like(text) else 1
         scored.append((score, -a, text))
     return [text for *_, text in sorted(scored, reverse=True)]
 
@@ -121,7 +121,8 @@ def person_like(name: str) -> bool:
         and not _ORG_WORD.search(name) and not _PLACE_HEAD.match(name)
 
 
-def _body_like(name: str) -> bool:
+def body_like(name: str) -> bool:
+    """An acronym, a body or a place ("FTX", "Alameda Research", "North Korea"): not a person's name."""
     return bool(_ORG_WORD.search(name)) or name.isupper() or bool(_PLACE_HEAD.match(name))
 
 

@@ -302,6 +302,7 @@ def test_each_clue_of_a_many_clue_question_gets_its_own_citation():
     ("Considering an article from The Wall Street Journal and a TechCrunch report, which company ...?",
      ["The Wall Street Journal"]),
     ("Was the deal reported by Reuters before TechCrunch covered it?", ["Reuters"]),
+    ("Considering the economic analysis from The Washington Post, which country ...?", ["The Washington Post"]),
     # must not flag: outlets the store holds, a quoted title, a date, a subject's possessive
     ("Did the TechCrunch article from November 18 contradict the Fortune piece?", []),
     ("Does the 'NBA Rookie of the Year Odds' article from Sporting News agree?", []),
