@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.constraints import outlet
 from rag.evidence import Evidence
-from rag.qtypes import NOT_NAMES, body_like, candidates, question_type
+from rag.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
 from rag.text import terms
 
 PER_SOURCE = 4  # best sentences per source searched for candidates
@@ -133,7 +133,8 @@ def full_name(name: str, support: list[Evidence]) -> str:
             while head and head[0].lower().strip(".") in NOT_NAMES:
                 head.pop(0)  # "CEO Sam Bankman-Fried", "The ...": roles and sentence openers are not the name
             if head and not any(w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2)
-                             or re.search(r"['’]s?$", w) for w in head):
+                                or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w)
+                                or (len(w) > 1 and w.isupper()) for w in head):  # "FTX Sam ...": an acronym
                 form = " ".join(head + [name])
                 forms[form] = forms.get(form, 0) + 1
     if not forms:

@@ -24,8 +24,11 @@ NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as"
              "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
              "experts", "there", "for", "with", "by", "from", "to", "of",
              # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
-             "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "former", "senator",
-             "minister", "secretary", "dr", "prof", "sir", "coach", "gov", "governor", "director", "executive"}
+             "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "co-founder",
+             "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
+             "governor", "director", "executive"}
+PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confirmed": a verb, capitalised
+JOINERS = {"of", "de", "al", "bin", "von", "van", "da", "der", "the"}  # inside a name, never at its edge
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = r"(?:\s+(?:of|de|al|bin|von|van|da|der|the)\s+|\s+|-)"
 NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
@@ -143,14 +146,15 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 
     def known(w: re.Match[str]) -> bool:
         word = w.group().lower().strip(".,")
-        return word in NOT_NAMES or bool(terms(word)) and set(terms(word)) <= q_terms
+        return word in NOT_NAMES or word in JOINERS or bool(re.fullmatch(NUMBER_WORDS, word)) \
+            or bool(terms(word)) and set(terms(word)) <= q_terms
 
     while words and known(words[0]):
         words.pop(0)
     # A sentence opening with a participle ("Using Caroline Ellison as a front", "Confirmed to TechCrunch")
     # capitalises a verb, not a name.
     if words and a + words[0].start() == len(sentence) - len(sentence.lstrip(" \"“‘'")) \
-            and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", words[0].group().strip(".,")):
+            and PARTICIPLE.fullmatch(words[0].group().strip(".,")):
         words.pop(0)
     while words and known(words[-1]):
         words.pop()
