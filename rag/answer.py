@@ -282,8 +282,9 @@ def answer(
     # other outlets' reports, so say what is missing instead. (Only a store that records publishers knows.)
     unheld = missing_sources(question, publishers) if publishers else []
     if unheld:
-        result = _result(asked, question, abstention(asked), True, "abstain", [], {},
-                         f"no article from {', '.join(unheld)} is stored") | {
+        names = " or ".join(unheld)
+        result = _result(asked, question, f"No article from {names} is stored, so the articles here cannot say "
+                         f"what it reported.", True, "abstain", [], {}, f"no article from {names} is stored") | {
             "shape": form, "constraints": _no_constraints()}
     elif form == "yesno" and not (filters and filters != Filters()):  # explicit filters: answered as a fact
         result = answer_yes_no(asked, question, pipe, t0)

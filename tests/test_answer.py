@@ -127,3 +127,12 @@ def test_overview_question_gets_a_brief_from_the_named_outlet(seeded):
     quotes = [c["quote"] for c in result["citations"]]
     assert len(set(quotes)) == len(quotes)  # distinct facts
     check_citations(seeded, result)
+
+
+def test_a_source_the_store_does_not_hold_is_named_in_the_abstention(seeded):
+    # The seeds hold UPI and The Telegraph only: what "a Reuters report" said cannot be read here, even
+    # though both seeds are about the same talks.
+    result = answer("What did a Reuters report say about North Korea's offer of talks?", seeded)
+    assert result["abstained"] and result["citations"] == []
+    assert result["answer"].startswith("No article from Reuters is stored") and "Reuters" in result["reason"]
+    assert not answer("What did the UPI article say about the ambassador?", seeded)["abstained"]
