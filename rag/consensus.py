@@ -122,9 +122,10 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
 
 def full_name(name: str, support: list[Evidence]) -> str:
     """The name as its articles write it in full: a story names "Sam Bankman-Fried" once and then says
-    "Bankman-Fried". The longest form in the supporting passages that ends with the name and adds
-    only capitalised words before it ("Sam", "Taylor") wins, if it occurs at least once. `support` holds
-    the sentences that name it first; any other evidence passages may hold the first mention."""
+    "Bankman-Fried". Of the forms in the passages that end with the name and add only capitalised words
+    before it ("Sam", "Taylor"), the most frequent wins (then the longest); with none, the name stays.
+    `support` holds the sentences that name it first; the other evidence passages may hold the first
+    mention."""
     pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
     forms: dict[str, int] = {}
     for text in dict.fromkeys(e.passage.text for e in support):

@@ -28,9 +28,9 @@ NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as"
              "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
              "governor", "director", "executive"}
 PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confirmed": a verb, capitalised
-JOINERS = {"of", "de", "al", "bin", "von", "van", "da", "der", "the"}  # inside a name, never at its edge
+JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside a name, never at its edge
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
-_JOIN = r"(?:\s+(?:of|de|al|bin|von|van|da|der|the)\s+|\s+|-)"
+_JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"
 NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
 QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i|ch)")
@@ -168,8 +168,7 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 
 def fits(kind: str, text: str, question: str) -> bool:
     """Does the text contain something of the kind the question asks for?"""
-    found = candidates(kind, text, question)
-    return kind == "other" or bool(found)
+    return kind == "other" or bool(candidates(kind, text, question))
 
 
 def names_person(text: str, question: str) -> bool:
