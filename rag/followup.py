@@ -16,6 +16,7 @@ from rag.text import terms
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 VAGUE = re.compile(r"\b(it|that|this|these|those|there|then|the same|the (article|report|story|claim|offer))\b",
                    re.IGNORECASE)
+POSSESSIVE = re.compile(r"['’]s?$")
 WH = re.compile(r"^(who|whom|whose|what|which|when|where|why|how( many| much)?|did|does|do|is|are|was|were)\b\s*",
                 re.IGNORECASE)
 
@@ -38,7 +39,8 @@ def main_name(answer: str, previous_question: str) -> str:
     asked = set(terms(previous_question))
     for m in NAME_SPAN.finditer(answer):
         words = [w for w in m.group().split() if w.lower().strip(".,") not in NOT_NAMES]
-        name = " ".join(words).rstrip(".,;:'’s")
+        # Punctuation and a possessive go; a name's own final "s" stays ("Antonio Guterres").
+        name = POSSESSIVE.sub("", " ".join(words).rstrip(".,;:"))
         if len(words) >= 2 and not set(terms(name)) <= asked and "According" not in name:
             return name
     return ""

@@ -28,3 +28,10 @@ def test_standalone_questions_are_left_alone():
 
 def test_bare_follow_up_gets_the_topic():
     assert rewrite("Why?", LAVROV).endswith("(context: told Rex Tillerson that North Korea is open to direct talks)")
+
+
+def test_names_ending_in_s_keep_their_s_and_possessives_go():
+    turn = [("Who heads the United Nations?", "Antonio Guterres leads the body, UPI reported [1].")]
+    assert rewrite("What did he say?", turn) == "What did Antonio Guterres say?"
+    turn = [("Who spoke for the ministry?", "Marcus Rashford’s agent spoke first [1].")]
+    assert rewrite("What did he say?", turn).startswith("What did Marcus Rashford say?")
