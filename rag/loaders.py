@@ -27,7 +27,9 @@ BOMS = [(codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32
         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16")]
 LEGACY = "cp1252"  # what Western news archives not in UTF-8 are written in (HTML5 reads "latin-1" as it too)
-UTF8_SEQUENCE = re.compile(rb"[\xc2][\xa0-\xbf]|[\xc3-\xc5][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# UTF-8 sequences still read as UTF-8 inside a line that is not UTF-8 (see _utf8_then_legacy)
+UTF8_SEQUENCE = re.compile(rb"\xc2[\xa0-\xbf]|[\xc3-\xc5][\x80-\xbf]"  # 2 bytes: U+00A0-U+017F only
+                           rb"|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 class Rejected(Exception):
