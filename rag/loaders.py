@@ -39,9 +39,12 @@ class Rejected(Exception):
     itself contain ": " and must never be parsed back out of the message."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source}: {reason}")
+        super().__init__(source, reason)
         self.source = source
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 @dataclass
@@ -59,10 +62,12 @@ def discover(paths: list[Path]) -> Iterator[Path | Rejected]:
     """Regular files under the given paths, sorted. A missing path, an unsupported or special file
     (named pipe, socket, device) and a folder that cannot be listed each yield a Rejected."""
     for path in paths:
-        if path.is_dir():
+        try:
+            folder = stat.S_ISDIR(path.stat().st_mode)
+        except OSError:
+            folder = False  # _check_file says why
+        if folder:
             yield from _walk(path)
-        elif not path.exists():
-            yield Rejected(str(path), "broken symbolic link" if path.is_symlink() else "no such file or folder")
         else:
             yield _check_file(path)
 
@@ -84,8 +89,8 @@ def _check_file(path: Path) -> Path | Rejected:
     """The path if it is a regular file (or a symlink to one) of a supported type, else why not."""
     try:
         mode = path.stat().st_mode
-    except FileNotFoundError:
-        return Rejected(str(path), "broken symbolic link")
+    except (FileNotFoundError, NotADirectoryError):
+        return Rejected(str(path), "broken symbolic link" if path.is_symlink() else "no such file or folder")
     except OSError as exc:
         return Rejected(str(path), f"cannot read: {exc.strerror or exc}")
     if not stat.S_ISREG(mode):
@@ -112,7 +117,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise Rejected(str(path), _not_regular(info.st_mode))
-        data = f.read(max_bytes + 1)  # the file may grow between fstat and read
+        data = b"" if info.st_size > max_bytes else f.read(max_bytes + 1)  # it may grow after fstat
     size = max(info.st_size, len(data))
     if size > max_bytes:
         raise Rejected(str(path), f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit "
@@ -144,8 +149,12 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
                 return data.decode(codec), ""
             except UnicodeDecodeError as exc:
                 raise Rejected(name, f"invalid {label} after its byte-order mark (at byte {exc.start})") from None
-    if b"\x00" in data[:8192]:
-        raise Rejected(name, "binary file (contains NUL bytes), not text")
+    head = data[:8192]
+    if b"\x00" in head:
+        # Every other byte NUL: UTF-16 (or UTF-32) that lost its byte-order mark; say so, it is fixable.
+        utf16 = max(head[0::2].count(0), head[1::2].count(0)) > 0.4 * len(head)
+        raise Rejected(name, "binary file (contains NUL bytes), not text"
+                       + ("; UTF-16 is read only with a byte-order mark" if utf16 else ""))
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:

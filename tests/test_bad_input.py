@@ -96,6 +96,7 @@ def test_encodings_are_read_by_bom_utf8_cp1252_or_detection_and_guesses_are_repo
         "legacy.txt": story("Lyon").encode("cp1252"),
         "noise.txt": bytes(range(0x80, 0x100)) * 20,  # no NUL, not text in any encoding
         "broken16.txt": codecs.BOM_UTF16_LE + b"a\x00\x00\xd8",  # a lone surrogate after the BOM
+        "nobom16.txt": story("Chur").encode("utf-16-le"),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -115,6 +116,7 @@ def test_encodings_are_read_by_bom_utf8_cp1252_or_detection_and_guesses_are_repo
     assert "Ms Ødegård" in stored["legacy.txt"].text + stored["legacy.txt"].title
     assert outcomes["noise.txt"].status == "rejected" and outcomes["noise.txt"].reason.startswith("not text")
     assert outcomes["broken16.txt"].reason == "invalid UTF-16 after its byte-order mark (at byte 4)"
+    assert outcomes["nobom16.txt"].reason.endswith("; UTF-16 is read only with a byte-order mark")
     for article in stored.values():  # no mojibake of UTF-8 read as a single-byte code page
         assert not any(mark in article.text for mark in ("Ã", "â€", "\ufffd"))
 
@@ -142,17 +144,18 @@ def test_report_escapes_names_and_reports_unreadable_folders(tmp_path):
     if prefix and not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv: cannot make a folder unreadable")
     try:
-        out = nd(tmp_path, "ingest", str(folder), prefix=prefix)
+        out = nd(tmp_path, "ingest", str(folder), str(locked / "inside.txt"), prefix=prefix)
     finally:
         locked.chmod(0o755)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert len(lines) == 5, out.stdout
+    assert len(lines) == 6, out.stdout
     assert sum(line.startswith("added") for line in lines) == 1  # the forged line stays inside its name
     assert f"rejected  {folder}/x.txt\\nadded     forged.txt  (9 chunks, Forged).txt  (empty file)" in lines
     assert f"rejected  {folder}/Update: vote.txt  (empty file)" in lines
     assert f"rejected  {folder}/caf\\xe9.txt  (empty file)" in lines
     assert f"rejected  {locked}  (cannot read folder: Permission denied)" in lines
+    assert f"rejected  {locked}/inside.txt  (cannot read: Permission denied)" in lines
 
 
 def test_piped_ingest_prints_progress_lines(tmp_path):
