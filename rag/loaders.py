@@ -161,9 +161,14 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    lines = data.splitlines(keepends=True)
+    if UTF8_SEQUENCE.search(data) is None:  # no UTF-8 at all: one legacy file (the fast path, same result)
+        if _reads_as_legacy(data):
+            return data.decode(LEGACY), f"not UTF-8: read as {LEGACY}"
+        lines = []
+    else:
+        lines = data.splitlines(keepends=True)
     read = [_utf8_then_legacy(line) for line in lines]  # (text, legacy bytes, any UTF-8 in it)
-    if _reads_as_legacy(b"".join(legacy for _, legacy, _ in read)):
+    if read and _reads_as_legacy(b"".join(legacy for _, legacy, _ in read)):
         text = "".join(t for t, _, _ in read)
         legacy_lines = [n for n, (_, legacy, _) in enumerate(read, 1) if legacy]
         if not any(utf8 for _, _, utf8 in read):
