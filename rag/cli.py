@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 STATUS_WIDTH = 9
+PROGRESS_EVERY = 50  # files between progress lines when stderr is not a terminal
 
 
 def _filters_args(p: argparse.ArgumentParser) -> None:
@@ -101,18 +102,52 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_report(outcomes: Iterable[Any], out: Any = sys.stdout) -> None:
+    """One line per outcome: status, source, (detail). Names and reasons are printed escaped, so a
+    newline or other control character in a file name cannot split or forge a report line."""
     for o in outcomes:
         detail = f"{o.chunks} chunks, {o.title}" if o.status in {"added", "replaced"} else o.reason or o.title
-        print(f"{o.status:<{STATUS_WIDTH}} {o.source}  ({detail})" if detail else f"{o.status:<9} {o.source}", file=out)
+        if o.warning:
+            detail = f"{detail}; {o.warning}" if detail else o.warning
+        source = printable(o.source)
+        print(f"{o.status:<{STATUS_WIDTH}} {source}  ({printable(detail)})" if detail
+              else f"{o.status:<{STATUS_WIDTH}} {source}", file=out)
+
+
+def printable(text: str) -> str:
+    """Text with control characters (\\n, \\x1b, ...) backslash-escaped; bytes of a file name that are
+    not UTF-8 (surrogate escapes) shown as \\xNN; everything else, accents included, as is."""
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif "\udc80" <= ch <= "\udcff":  # os.fsdecode's stand-in for the byte 0x80-0xff
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def progress_lines(out: Any, every: int = PROGRESS_EVERY) -> Callable[[int, int, str], None]:
+    """A progress callback for when stderr is not a terminal (tqdm then stays silent): one line every
+    `every` files and one at the end, so a piped or logged ingest shows it is alive."""
+
+    def report(n: int, total: int, name: str) -> None:
+        if n % every == 0 or n == total:
+            print(f"ingest: {n}/{total} files", file=out, flush=True)
+
+    return report
 
 
 def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
     from rag.ingest import ingest
 
-    outcomes = ingest(args.paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync)
+    progress = None if sys.stderr.isatty() else progress_lines(sys.stderr)
+    outcomes = ingest(args.paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync, progress=progress)
     pipe.lexical()  # the BM25 index takes in what changed now, not on the next question
     if args.json:
-        print(json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=1))
+        # backslashreplace: a file name that is not UTF-8 comes out as a JSON \\udcNN escape, not a crash
+        text = json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=1)
+        print(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     else:
         print_report(outcomes)
         counts: dict[str, int] = {}
@@ -253,7 +288,8 @@ def cmd_serve(args: argparse.Namespace, pipe: Any) -> int:
     if args.ingest:
         from rag.ingest import ingest
 
-        print_report(ingest(args.ingest, pipe.settings, pipe.store, pipe.embedder), out=sys.stderr)
+        progress = None if sys.stderr.isatty() else progress_lines(sys.stderr)
+        print_report(ingest(args.ingest, pipe.settings, pipe.store, pipe.embedder, progress=progress), out=sys.stderr)
     from ui.app import launch
 
     host, port = args.host or pipe.settings.ui_host, args.port or pipe.settings.ui_port

@@ -42,7 +42,7 @@ def parse(raw: RawDoc) -> Article:
         lines[first] = ""  # the page's own <h1> repeats the title we already have
     body = to_paragraphs(lines)
     if not body.strip():
-        raise Rejected(f"{raw.source}: no article text left after cleaning")
+        raise Rejected(raw.source, "no article text left after cleaning")
     dateline = read_dateline(body)
     published = parse_date(known.get("published", "")) or header.get("published") or dateline.get("published", "")
     if raw.fmt == "record":
@@ -116,7 +116,7 @@ def ingest(
     bar = tqdm(total=len(found), unit="file", desc="ingest", disable=None, file=sys.stderr, leave=False)
     for n, item in enumerate(found, 1):
         if isinstance(item, Rejected):
-            outcomes.append(Outcome(str(item).split(": ")[0], "rejected", _reason(item)))
+            outcomes.append(Outcome(item.source, "rejected", item.reason))
         else:
             outcomes += _ingest_file(item, settings, store, embedder, seen)
         bar.update()
@@ -135,7 +135,7 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
     try:
         docs = load(path, int(settings.max_file_mb * 1_000_000))
     except Rejected as exc:
-        return [Outcome(str(path), "rejected", _reason(exc))]
+        return [Outcome(exc.source, "rejected", exc.reason)]
     except OSError as exc:
         return [Outcome(str(path), "rejected", f"cannot read: {exc.strerror or exc}")]
     outcomes = []
@@ -143,16 +143,18 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
                  file=sys.stderr, leave=False)
     for doc in inner:
         if isinstance(doc, Rejected):
-            outcomes.append(Outcome(str(doc).split(": ")[0], "rejected", _reason(doc)))
+            outcomes.append(Outcome(doc.source, "rejected", doc.reason))
             continue
         try:
             outcome = ingest_one(doc, settings, store, embedder)
         except Rejected as exc:
-            outcome = Outcome(doc.source, "rejected", _reason(exc))
+            outcome = Outcome(doc.source, "rejected", exc.reason)
         except Exception as exc:  # one bad document must not stop the batch; the reason is reported
             outcome = Outcome(doc.source, "rejected", f"failed: {type(exc).__name__}: {exc}")
         if outcome.article_id and outcome.status != "rejected":
             seen.add(outcome.article_id)
+        if doc.warning and outcome.status != "rejected":
+            outcome.warning = doc.warning  # how the file was decoded, when that was a guess
         outcomes.append(outcome)
     return outcomes
 
@@ -191,7 +193,3 @@ def remove(targets: list[str], store: Store) -> list[Outcome]:
         store.bump_revision()
     return outcomes
 
-
-def _reason(exc: Exception) -> str:
-    """The reason part of a 'source: reason' message."""
-    return str(exc).split(": ", 1)[-1]

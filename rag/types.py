@@ -63,3 +63,4 @@ class Outcome:
     article_id: str = ""
     title: str = ""
     chunks: int = 0
+    warning: str = ""  # e.g. how a file not in UTF-8 was read; shown in the report next to the status

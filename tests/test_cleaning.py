@@ -96,9 +96,9 @@ def test_normalize_strips_controls_and_nbsp():
 
 
 def test_decode_cp1252_and_latin1():
-    assert decode("Café “quoted” – 5€".encode("cp1252"), "x") == "Café “quoted” – 5€"
-    assert decode("naïve".encode("latin-1"), "x") == "naïve"
-    assert decode("naïve".encode(), "x") == "naïve"
+    assert decode("Café “quoted” – 5€".encode("cp1252"), "x") == ("Café “quoted” – 5€", "not UTF-8: read as cp1252")
+    assert decode("naïve".encode("latin-1"), "x") == ("naïve", "not UTF-8: read as cp1252")
+    assert decode("naïve".encode(), "x") == ("naïve", "")
 
 
 @pytest.mark.parametrize(
