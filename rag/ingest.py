@@ -83,11 +83,15 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
     return article.article_id
 
 
-def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings) -> Outcome:
+def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
+               allow_replace: bool = True) -> Outcome:
     article = parse(raw)
     existing = store.get_article(article.article_id)
     if existing and existing.content_hash == article.content_hash:
         return Outcome(raw.source, "unchanged", article_id=article.article_id, title=article.title)
+    if existing and not allow_replace:
+        return Outcome(raw.source, "rejected", f"article {article.article_id} is already stored with other "
+                       "text, and replacing stored articles is not allowed here", article.article_id, article.title)
     twin = store.find_by_hash(article.content_hash)
     if twin and twin != article.article_id:
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
@@ -108,8 +112,10 @@ def ingest(
     *,
     sync: bool = False,
     progress: Progress | None = None,
+    allow_replace: bool = True,
 ) -> list[Outcome]:
-    """Ingest files and folders; returns one Outcome per file or bulk record (and per removal)."""
+    """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
+    allow_replace=False (the web UI's default) rejects a document whose id is stored with other text."""
     found = list(discover(paths))
     outcomes: list[Outcome] = []
     seen: set[str] = set()  # article ids present in the inputs, for --sync
@@ -118,7 +124,7 @@ def ingest(
         if isinstance(item, Rejected):
             outcomes.append(Outcome(str(item).split(": ")[0], "rejected", _reason(item)))
         else:
-            outcomes += _ingest_file(item, settings, store, embedder, seen)
+            outcomes += _ingest_file(item, settings, store, embedder, seen, allow_replace)
         bar.update()
         if progress:
             progress(n, len(found), str(item))
@@ -131,7 +137,7 @@ def ingest(
 
 
 def _ingest_file(path: Path, settings: Settings, store: Store, embedder: SentenceEmbeddings,
-                 seen: set[str]) -> list[Outcome]:
+                 seen: set[str], allow_replace: bool = True) -> list[Outcome]:
     try:
         docs = load(path, int(settings.max_file_mb * 1_000_000))
     except Rejected as exc:
@@ -146,7 +152,7 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
             outcomes.append(Outcome(str(doc).split(": ")[0], "rejected", _reason(doc)))
             continue
         try:
-            outcome = ingest_one(doc, settings, store, embedder)
+            outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace)
         except Rejected as exc:
             outcome = Outcome(doc.source, "rejected", _reason(exc))
         except Exception as exc:  # one bad document must not stop the batch; the reason is reported
