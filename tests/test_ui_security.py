@@ -74,6 +74,9 @@ def test_reader_may_pick_only_offered_models(reader, lookups):
         with pytest.raises(Exception, match="is not offered here"):
             ask(c, provider, model)
     assert "api.openai.com" not in lookups
+    # The publisher choices come on page load, so the API checks them: each one costs a sub-query.
+    with pytest.raises(Exception, match="No stored article is from Nobody Press"):
+        c.predict("Who?", [], 5, ["Nobody Press"] * 500, "", "", "", "", api_name="/ask")
 
 
 def test_pipelines_are_few_and_share_one_index(seeded):

@@ -47,6 +47,7 @@ EXAMPLES = [
     "Who told Rex Tillerson that North Korea is open to direct talks?",
     "How many US service members took part in the joint air force drill?",
 ]
+MAX_K = 20  # the top-k slider's end; the API is held to it too
 ARTICLE_COLUMNS = ["published", "publisher", "title", "author", "file", "chunks", "article_id"]
 
 
@@ -190,9 +191,13 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         chat = [*chat, {"role": "user", "content": escape(question)},
                 {"role": "assistant", "content": "<small>searching the articles…</small>"}]
         yield chat, turns, gr.update(), ""
+        # The API takes any list here (the choices come on page load): each publisher costs a sub-query.
+        unknown = sorted(set(publishers or []) - set(pipe.publishers()))
+        if unknown:
+            raise gr.Error(f"No stored article is from {', '.join(unknown[:3])}; pick publishers from the list.")
         history = [(t["question"], t["answer"]) for t in turns]
         filters = Filters(publishers=publishers or [], after=after or "", before=before or "")
-        for kind, value in stream_answer(chosen, question, history, int(k), filters):
+        for kind, value in stream_answer(chosen, question, history, min(max(int(k), 1), MAX_K), filters):
             if kind == "token":
                 chat[-1] = {"role": "assistant", "content": draft_markdown(value)}
                 yield chat, turns, gr.update(), ""
@@ -311,7 +316,7 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
                     # Only what the operator offers (NEWSDESK_UI_MODELS); Session.resolve checks every pick.
                     provider = gr.Dropdown([], label="LLM provider", allow_custom_value=True)
                     model = gr.Dropdown([], label="Model", allow_custom_value=True)
-                    k = gr.Slider(1, 20, value=s.k, step=1, label="Passages retrieved (top-k)")
+                    k = gr.Slider(1, MAX_K, value=s.k, step=1, label="Passages retrieved (top-k)")
                     publishers = gr.Dropdown([], multiselect=True, allow_custom_value=True,
                                              label="Only these publishers")
                     after = gr.Textbox(label="Published on or after (e.g. 2017-12-01)")
