@@ -93,7 +93,13 @@ class Settings(BaseSettings):
             if not sep or provider not in {"llamacpp", "ollama", "openai"}:
                 raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r} is not provider:model "
                                  "(provider: llamacpp, ollama or openai)")
-            pairs.append((provider, model.strip()))
+            model = model.strip()
+            if provider == "llamacpp" and not Path(model).expanduser().is_file():
+                raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r}: no GGUF file at {model!r}")
+            if provider == "openai" and not self.openai_base_url:
+                # Else the OpenAI client's default host (api.openai.com) would be reached at a reader's pick.
+                raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r} needs NEWSDESK_OPENAI_BASE_URL set")
+            pairs.append((provider, model))
         chosen: list[tuple[str, str]] = []
         for provider, model in pairs:
             if provider == "llamacpp":

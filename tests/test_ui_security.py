@@ -199,3 +199,16 @@ def test_failed_logins_are_throttled(seeded, tmp_path_factory):
         assert login(url, "s3cret") == 429  # the right password too, while the client waits
     finally:
         app.close()
+
+
+def test_ui_models_setting_is_checked(tmp_path):
+    settings = make_settings(tmp_path)
+    gguf = settings.gguf_path()
+    same = make_settings(tmp_path, ui_models=f"llamacpp:{gguf.replace('/', '/./', 1)},ollama:llama3.2")
+    assert [p for p, _ in same.ui_model_choices()] == ["llamacpp", "ollama"]  # two spellings, one choice
+    for entry, reason in [("bogus", "not provider:model"), ("llamacpp:/no/such.gguf", "no GGUF file"),
+                          ("openai:gpt-4o-mini", "needs NEWSDESK_OPENAI_BASE_URL")]:
+        with pytest.raises(ValueError, match=reason):
+            make_settings(tmp_path, ui_models=entry).ui_model_choices()
+    offered = make_settings(tmp_path, ui_models="openai:local", openai_base_url="http://127.0.0.1:8000/v1")
+    assert ("openai", "local") in offered.ui_model_choices()
