@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.chunking import chunk_article, content_hash
@@ -26,6 +27,8 @@ from rag.text import containment, shingles
 from rag.types import Article, Outcome
 
 Progress = Callable[[int, int, str], None]
+Stop = Callable[[], bool]
+STOP_EVERY = 64  # chunks embedded between two should_stop checks (a few seconds at most)
 
 
 def parse(raw: RawDoc) -> Article:
@@ -84,7 +87,7 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
 
 
 def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
-               allow_replace: bool = True) -> Outcome:
+               allow_replace: bool = True, should_stop: Stop | None = None) -> Outcome:
     article = parse(raw)
     existing = store.get_article(article.article_id)
     if existing and existing.content_hash == article.content_hash:
@@ -97,7 +100,17 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
     chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
                            settings.chunk_overlap_sentences)
-    vectors = embedder.encode([embed_text(article.title, c.text) for c in chunks])
+    texts = [embed_text(article.title, c.text) for c in chunks]
+    if should_stop is None:
+        vectors = embedder.encode(texts)
+    else:  # embedded a slice at a time, so that a long article can be stopped part way (nothing stored)
+        parts = []
+        for i in range(0, len(texts), STOP_EVERY):
+            if should_stop():
+                return Outcome(raw.source, "skipped", "stopped before it was stored; ingest it again",
+                               article.article_id, article.title)
+            parts.append(embedder.encode(texts[i:i + STOP_EVERY]))
+        vectors = np.concatenate(parts) if parts else embedder.encode([])
     article.story_id = story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)
     status = "replaced" if existing else "added"
@@ -113,9 +126,12 @@ def ingest(
     sync: bool = False,
     progress: Progress | None = None,
     allow_replace: bool = True,
+    should_stop: Stop | None = None,
 ) -> list[Outcome]:
     """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
-    allow_replace=False (the web UI's default) rejects a document whose id is stored with other text."""
+    allow_replace=False (the web UI's default) rejects a document whose id is stored with other text;
+    once should_stop() is true, what is not yet stored is reported as skipped (the web UI's time budget
+    and stop button)."""
     found = list(discover(paths))
     outcomes: list[Outcome] = []
     seen: set[str] = set()  # article ids present in the inputs, for --sync
@@ -124,7 +140,7 @@ def ingest(
         if isinstance(item, Rejected):
             outcomes.append(Outcome(str(item).split(": ")[0], "rejected", _reason(item)))
         else:
-            outcomes += _ingest_file(item, settings, store, embedder, seen, allow_replace)
+            outcomes += _ingest_file(item, settings, store, embedder, seen, allow_replace, should_stop)
         bar.update()
         if progress:
             progress(n, len(found), str(item))
@@ -137,7 +153,7 @@ def ingest(
 
 
 def _ingest_file(path: Path, settings: Settings, store: Store, embedder: SentenceEmbeddings,
-                 seen: set[str], allow_replace: bool = True) -> list[Outcome]:
+                 seen: set[str], allow_replace: bool = True, should_stop: Stop | None = None) -> list[Outcome]:
     try:
         docs = load(path, int(settings.max_file_mb * 1_000_000))
     except Rejected as exc:
@@ -152,7 +168,8 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
             outcomes.append(Outcome(str(doc).split(": ")[0], "rejected", _reason(doc)))
             continue
         try:
-            outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace)
+            outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace,
+                                 should_stop=should_stop)
         except Rejected as exc:
             outcome = Outcome(doc.source, "rejected", _reason(exc))
         except Exception as exc:  # one bad document must not stop the batch; the reason is reported

@@ -230,9 +230,13 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         return (*corpus_outputs(), gr.update(choices=providers, value=session.choices[0][0]),
                 gr.update(choices=models, value=session.choices[0][1]))
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
+    stops: dict[str, threading.Event] = {}  # per reader session: the upload in progress should stop
+
+    def upload(files: list[str] | None, request: gr.Request,
+               progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         """Ingests the upload file by file, within the size and time budgets, yielding the report so
-        far after each file (and stopping between files if the reader cancels)."""
+        far after each file. The time budget and the stop button end it part way through a file too
+        (checked between embedding batches); what was not stored is reported as skipped."""
         if not files:
             raise gr.Error("Choose one or more files to upload.")
         total = sum(Path(f).stat().st_size for f in files)
@@ -245,13 +249,19 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         folder.mkdir(parents=True, exist_ok=True)
         settings = s.model_copy(update={"max_file_mb": s.ui_max_upload_mb})
         deadline = time.monotonic() + s.ui_upload_timeout_s
+        stop = stops[request.session_hash] = threading.Event()
+
+        def should_stop() -> bool:
+            return stop.is_set() or time.monotonic() > deadline
+
         outcomes: list[Outcome] = []
         for n, f in enumerate(files):
             name = Path(f).name
             progress(n / len(files), desc=f"Ingesting {name}")
-            if n and time.monotonic() > deadline:
-                outcomes += [Outcome(Path(g).name, "skipped", f"the upload's {s.ui_upload_timeout_s:g} s time "
-                                     "budget was used up before this file; upload it again") for g in files[n:]]
+            if should_stop():
+                why = "stopped" if stop.is_set() else f"the upload's {s.ui_upload_timeout_s:g} s time budget ran out"
+                outcomes += [Outcome(Path(g).name, "skipped", f"{why} before this file; upload it again")
+                             for g in files[n:]]
                 break
             dest = folder / name
             if dest.exists() and not s.ui_allow_remove and dest.read_bytes() != Path(f).read_bytes():
@@ -262,10 +272,16 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
                     shutil.copyfile(f, dest)
                 else:  # rejected by ingest with its size reason; nothing is kept
                     dest = Path(f)
-                outcomes += ingest([dest], settings, pipe.store, pipe.embedder, allow_replace=s.ui_allow_remove)
+                outcomes += ingest([dest], settings, pipe.store, pipe.embedder, allow_replace=s.ui_allow_remove,
+                                   should_stop=should_stop)
             yield (report_rows(outcomes), *(gr.update() for _ in range(4)))
+        stops.pop(request.session_hash, None)
         pipe.lexical()  # BM25 takes in the new articles now, not on the next question
         yield (report_rows(outcomes), *corpus_outputs())
+
+    def stop_upload(request: gr.Request) -> None:
+        if request.session_hash in stops:
+            stops[request.session_hash].set()
 
     def remove_article(article_id: str | None) -> tuple[Any, ...]:
         if not s.ui_allow_remove:
@@ -333,9 +349,9 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         view.click(show_article, which, inspector, api_name="article")
         corpus = [summary, articles, which, publishers]
         # Uploads queue apart from questions and removals, one at a time, each within its budgets.
-        ingesting = add.click(upload, files, [report, *corpus], api_name="upload", concurrency_id="upload",
-                              concurrency_limit=1)
-        stop.click(None, None, None, cancels=[ingesting], api_name=False)
+        add.click(upload, files, [report, *corpus], api_name="upload", concurrency_id="upload", concurrency_limit=1)
+        # The flag stops the ingest thread within a batch; cancelling alone would wait for it to finish.
+        stop.click(stop_upload, None, None, api_name="stop_upload", concurrency_limit=None)
         drop.click(remove_article, which, [report, *corpus], api_name="remove", concurrency_id="remove",
                    concurrency_limit=1)
         app.load(page_outputs, None, [*corpus, provider, model], api_name=False)
