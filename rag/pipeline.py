@@ -26,10 +26,19 @@ class Pipeline:
     _llm: Any = None
     _publishers: tuple[str, list[str], str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The pipeline whose BM25 index and catalog this one uses (see with_llm): one copy in memory.
+    _corpus: Pipeline | None = None
+
+    def with_llm(self, provider: str, model: str) -> Pipeline:
+        """The same store, embedder and BM25 index answered by another LLM."""
+        settings = self.settings.model_copy(update={"provider": provider, "llm_model": model})
+        return Pipeline(settings, self.embedder, self.store, _corpus=self._corpus or self)
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index for the store's current revision, brought up to date incrementally after any
         ingest or removal, even one made by another process sharing the store."""
+        if self._corpus is not None:
+            return self._corpus.lexical()
         with self._lock:
             if self._lexical is None or self._lexical.revision != self.store.revision():
                 self._lexical = lexical_index(self.store, self.settings.data_dir / "bm25", self._lexical)
@@ -52,6 +61,8 @@ class Pipeline:
         return self._catalog()[1]
 
     def _catalog(self) -> tuple[list[str], str]:
+        if self._corpus is not None:
+            return self._corpus._catalog()
         with self._lock:
             revision = self.store.revision()
             if self._publishers is None or self._publishers[0] != revision:

@@ -104,7 +104,7 @@ def ui_server(tmp_path_factory):
     from rag.ingest import ingest
     from ui.app import launch
 
-    pipe = make_pipeline(tmp_path_factory.mktemp("ui-store"))
+    pipe = make_pipeline(tmp_path_factory.mktemp("ui-store"), ui_allow_remove=True)
     ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)
     port = free_port()
     app = launch(pipe.settings, pipe, host="127.0.0.1", port=port, block=False)
