@@ -129,7 +129,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
         total = pipe.store.counts()
         summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "no files"
         print(f"{summary}; store: {total['articles']} articles, {total['chunks']} chunks", file=sys.stderr)
-    accepted = any(o.status != "rejected" for o in outcomes)
+    accepted = any(o.status not in {"rejected", "kept"} for o in outcomes)
     return 0 if accepted else 1
 
 

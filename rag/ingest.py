@@ -272,8 +272,8 @@ def remove(targets: list[str], store: Store) -> list[Outcome]:
 
 
 def _remove(targets: list[str], store: Store) -> list[Outcome]:
+    outcomes = [Outcome(i, "removed", "finished a removal that was interrupted", i) for i in store.finish_deletes()]
     rows = store.list_articles()
-    outcomes = []
     for target in targets:
         resolved = str(Path(target).resolve())
         matches = [

@@ -242,7 +242,7 @@ def test_two_ingests_at_once_keep_every_article(tmp_path, start):
     data = tmp_path / "store"
     if start == "seeded":
         run(make_pipeline(data), SEEDS)
-    business, tech = bbc_folder(tmp_path, "business", 12), bbc_folder(tmp_path, "tech", 12)
+    business, tech = bbc_folder(tmp_path, "business", 20), bbc_folder(tmp_path, "tech", 20)
     results = ingest_at_once(data, business, tech)
     for r in results:
         assert r.returncode == 0, r.stderr[-2000:]
@@ -255,6 +255,12 @@ def test_two_ingests_at_once_keep_every_article(tmp_path, start):
         expected |= {("seeds", TELEGRAPH), ("seeds", UPI)}
     assert files == expected
     assert not intact(pipe)
+    # Serialised: one folder's articles were all written before the other's (the store stamps each
+    # write to the second, hence <=). Two writers at once interleave.
+    rows = pipe.store.list_articles()
+    stamps = [sorted(r["ingested_at"] for r in rows if r["source_path"].startswith(f"{f.resolve()}/"))
+              for f in (business, tech)]
+    assert stamps[0][-1] <= stamps[1][0] or stamps[1][-1] <= stamps[0][0]
     ids = {r["source_path"]: r["article_id"] for r in pipe.store.list_articles()}
     for folder in (business, tech):  # both hold a 001.txt: the id tells them apart
         first = sorted(folder.iterdir())[0]
