@@ -77,8 +77,8 @@ def record_id(url: str, text_hash: str) -> str:
 
 
 def same_origin(stored: Article, new: Article, record: bool) -> bool:
-    """Whether `new` may replace `stored`: the same file and, for a bulk record, the same url. (A
-    record stored before source paths were kept has none; its id already ties it to that file.)"""
+    """Whether `new` may replace `stored`: the same file and, for a bulk record, the same url. (An
+    article stored without a source path is not refused: its id already ties it to its origin.)"""
     if stored.source_path and stored.source_path != new.source_path:
         return False
     return not record or stored.url == new.url
