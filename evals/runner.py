@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def citation_keys(c: dict[str, Any]) -> set[str]:
-    return {v for v in (c.get("file"), c.get("article_id"), c.get("title")) if v}
+    return {v for v in (c.get("file"), c.get("article_id"), c.get("url"), c.get("title")) if v}
 
 
 def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str, Any], retrieve_ms: float,
@@ -91,7 +91,10 @@ def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multiho
         retrieve_ms = round((time.perf_counter() - t) * 1000, 1)
         rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id, "text": p.text}
                 for p in passages]
-        records.append(score_question(q, rows, answer(q.question, pipe, k=k), retrieve_ms, multihop))
+        result = answer(q.question, pipe, k=k)
+        for c in result["citations"]:  # a bulk record's id is no longer its url: gold names it by url
+            c["url"] = getattr(pipe.store.get_article(c["article_id"]), "url", "")
+        records.append(score_question(q, rows, result, retrieve_ms, multihop))
     return records
 
 

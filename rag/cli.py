@@ -1,4 +1,4 @@
-"""`newsdesk` command line: ingest, remove, articles, search, ask, chat, serve.
+"""`newsdesk` command line: ingest, remove, check, articles, search, ask, chat, serve.
 
 Output for machines (--json) goes to stdout only; progress and messages go to stderr. Expected
 problems (bad input, unreachable server) end in a one-line message, never a traceback.
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", help="remove articles by id, file name or path")
     p.add_argument("targets", nargs="+")
+
+    p = sub.add_parser("check", help="find orphan chunks, articles missing chunks and a stale local index")
+    p.add_argument("--repair", action="store_true", help="fix what was found")
 
     p = sub.add_parser("articles", help="list stored articles")
     p.add_argument("--json", action="store_true")
@@ -93,12 +96,17 @@ def run(args: argparse.Namespace) -> int:
         from evals.runner import run as run_eval
 
         return run_eval(args, settings)
-    from rag.pipeline import load_pipeline
+    from contextlib import nullcontext
 
-    pipe = load_pipeline(settings)
-    handler = {"ingest": cmd_ingest, "remove": cmd_remove, "articles": cmd_articles, "search": cmd_search,
-               "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}[args.command]
-    return handler(args, pipe)
+    from rag.pipeline import load_pipeline
+    from rag.writelock import write_lock
+
+    handler = {"ingest": cmd_ingest, "remove": cmd_remove, "check": cmd_check, "articles": cmd_articles,
+               "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}[args.command]
+    # Writers take the lock before they even open the store: opening a fresh one creates it.
+    writes = args.command in {"ingest", "remove", "check"}  # check reads a store no writer is changing
+    with write_lock(settings.data_dir, settings.write_lock_timeout_s) if writes else nullcontext():
+        return handler(args, load_pipeline(settings))
 
 
 def print_report(outcomes: Iterable[Any], out: Any = sys.stdout) -> None:
@@ -156,7 +164,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
         total = pipe.store.counts()
         summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "no files"
         print(f"{summary}; store: {total['articles']} articles, {total['chunks']} chunks", file=sys.stderr)
-    accepted = any(o.status != "rejected" for o in outcomes)
+    accepted = any(o.status not in {"rejected", "kept"} for o in outcomes)
     return 0 if accepted else 1
 
 
@@ -167,6 +175,25 @@ def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
     pipe.lexical()
     print_report(outcomes)
     return 0 if any(o.status == "removed" for o in outcomes) else 1
+
+
+def cmd_check(args: argparse.Namespace, pipe: Any) -> int:
+    from rag.check import find_problems, repair
+
+    problems = find_problems(pipe.store, pipe.settings.data_dir / "bm25")
+    for p in problems:
+        print(f"{p.kind:<{STATUS_WIDTH}} {p.subject}  ({p.detail})")
+    if args.repair and problems:
+        for p in repair(problems, pipe.settings, pipe.store, pipe.embedder):
+            print(f"{'repaired':<{STATUS_WIDTH}} {p.subject}  ({p.kind}: {p.detail})")
+        problems = find_problems(pipe.store, pipe.settings.data_dir / "bm25")
+        for p in problems:
+            print(f"{'unfixed':<{STATUS_WIDTH}} {p.subject}  ({p.kind}: {p.detail})")
+    total = pipe.store.counts()
+    state = f"{len(problems)} problems" + ("" if args.repair else " (newsdesk check --repair fixes them)") \
+        if problems else "no problems"
+    print(f"check: {state}; store: {total['articles']} articles, {total['chunks']} chunks", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_articles(args: argparse.Namespace, pipe: Any) -> int:

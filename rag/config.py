@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".newsdesk"), description="Where the Chroma store and BM25 index live.")
     collection: str = "newsdesk"
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = embedded.")
+    write_lock_timeout_s: float = Field(
+        3600.0, description="How long an ingest or removal waits for another one to finish (one writer at a time).")
 
     # Ingestion
     max_file_mb: float = 25.0

@@ -3,11 +3,16 @@
 Idempotent by construction: an article's id comes from where it lives (file path, or a record's url),
 its content hash says whether it changed, and chunk ids come from offsets. Re-ingesting unchanged
 files writes nothing; a changed file replaces its chunks; one bad file never stops the others.
+
+Ids of different origins never collide: a file's is "<stem>-<hash of its path>", a bulk record's is
+"rec/<hash of its url>" (a file name cannot hold "/"). An article is replaced only from where it came
+from (the same file, and for a record the same url), so no upload can overwrite another article.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +25,7 @@ from rag.chunking import chunk_article, content_hash
 from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
-from rag.loaders import RawDoc, Rejected, discover, load
+from rag.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover, load
 from rag.metadata import parse_date, read_dateline, read_header
 from rag.store import Store, mean_vector
 from rag.text import containment, shingles
@@ -49,7 +54,7 @@ def parse(raw: RawDoc) -> Article:
     dateline = read_dateline(body)
     published = parse_date(known.get("published", "")) or header.get("published") or dateline.get("published", "")
     if raw.fmt == "record":
-        article_id = known.get("url") or content_hash(body)[:16]
+        article_id = record_id(known.get("url", ""), content_hash(body))
     else:
         article_id = f"{Path(raw.file).stem}-{hashlib.sha256(raw.source_path.encode()).hexdigest()[:8]}"
     return Article(
@@ -65,6 +70,34 @@ def parse(raw: RawDoc) -> Article:
         content_hash=content_hash(body),
         extra=dict(known.get("extra") or {}),
     )
+
+
+def record_id(url: str, text_hash: str) -> str:
+    """A bulk record's id: a hash of its url (of its text when it has none) under "rec/". A file
+    article's id is "<file stem>-<8 hex>" and a file name cannot contain "/", so they never meet."""
+    key = f"url:{url}" if url else f"text:{text_hash}"
+    return "rec/" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def same_origin(stored: Article, new: Article, record: bool) -> bool:
+    """Whether `new` may replace `stored`: the same file and, for a bulk record, the same url. (An
+    article stored without a source path is not refused: its id already ties it to its origin.)"""
+    if stored.source_path and stored.source_path != new.source_path:
+        return False
+    return not record or stored.url == new.url
+
+
+def _legacy_record(article: Article, store: Store) -> Article | None:
+    """The same record stored by an older newsdesk under its old id (its url, else its text hash),
+    if it came from this very file and url: it is then this record's stored version."""
+    old = store.get_article(article.url or article.content_hash[:16])
+    return old if old is not None and same_origin(old, article, record=True) and old.source_path else None
+
+
+def _intact(store: Store, article_id: str) -> bool:
+    """Its chunks are all there (an interrupted write or removal leaves fewer, or none)."""
+    recorded, stored = store.chunk_counts(article_id)
+    return stored > 0 and recorded == stored
 
 
 def embed_text(title: str, chunk_text: str) -> str:
@@ -89,15 +122,40 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
 def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
                allow_replace: bool = True, should_stop: Stop | None = None) -> Outcome:
     article = parse(raw)
+    record = raw.fmt == "record"
     existing = store.get_article(article.article_id)
-    if existing and existing.content_hash == article.content_hash:
-        return Outcome(raw.source, "unchanged", article_id=article.article_id, title=article.title)
-    if existing and not allow_replace:
-        return Outcome(raw.source, "rejected", f"article {article.article_id} is already stored with other "
-                       "text, and replacing stored articles is not allowed here", article.article_id, article.title)
+    legacy = _legacy_record(article, store) if existing is None and record else None
+    existing = existing or legacy
+    if existing and not same_origin(existing, article, record):
+        if existing.content_hash == article.content_hash:
+            return Outcome(raw.source, "duplicate", f"same text as article {existing.article_id}",
+                           existing.article_id, article.title)
+        return Outcome(raw.source, "rejected", f"refused: article {existing.article_id} is stored from "
+                       f"{existing.source_path} and is replaced only from there (remove it first)",
+                       title=article.title)
+    # Unchanged text with missing chunks (an interrupted write or removal) is written again.
+    if existing and existing.content_hash == article.content_hash and _intact(store, existing.article_id):
+        return Outcome(raw.source, "unchanged", article_id=existing.article_id, title=article.title)
+    if existing and existing.content_hash != article.content_hash and not allow_replace:
+        return Outcome(raw.source, "rejected", f"article {existing.article_id} is already stored with other "
+                       "text, and replacing stored articles is not allowed here", existing.article_id, article.title)
     twin = store.find_by_hash(article.content_hash)
-    if twin and twin != article.article_id:
+    if twin and twin != article.article_id and not (existing and twin == existing.article_id):
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
+    n_chunks = write(article, settings, store, embedder, should_stop)
+    if n_chunks is None:
+        return Outcome(raw.source, "skipped", "stopped before it was stored; ingest it again",
+                       article.article_id, article.title)
+    if legacy:  # moved to its new id; the old one goes only after the new one is complete
+        store.delete_article(legacy.article_id)
+    status = "replaced" if existing else "added"
+    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=n_chunks)
+
+
+def write(article: Article, settings: Settings, store: Store, embedder: SentenceEmbeddings,
+          should_stop: Stop | None = None) -> int | None:
+    """Chunk, embed and store an article (its story found unless it has one); returns its chunk count,
+    or None when should_stop() turned true before anything was stored."""
     chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
                            settings.chunk_overlap_sentences)
     texts = [embed_text(article.title, c.text) for c in chunks]
@@ -107,14 +165,12 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
         parts = []
         for i in range(0, len(texts), STOP_EVERY):
             if should_stop():
-                return Outcome(raw.source, "skipped", "stopped before it was stored; ingest it again",
-                               article.article_id, article.title)
+                return None
             parts.append(embedder.encode(texts[i:i + STOP_EVERY]))
         vectors = np.concatenate(parts) if parts else embedder.encode([])
-    article.story_id = story_of(article, mean_vector(vectors), store)
+    article.story_id = article.story_id or story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)
-    status = "replaced" if existing else "added"
-    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=len(chunks))
+    return len(chunks)
 
 
 def ingest(
@@ -131,41 +187,56 @@ def ingest(
     """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
     allow_replace=False (the web UI's default) rejects a document whose id is stored with other text;
     once should_stop() is true, what is not yet stored is reported as skipped (the web UI's time budget
-    and stop button)."""
+    and stop button).
+    Holds the store's write lock throughout: one writer at a time (rag.writelock)."""
+    with store.writing():
+        return _ingest(paths, settings, store, embedder, sync, progress, allow_replace, should_stop)
+
+
+def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: SentenceEmbeddings, sync: bool,
+            progress: Progress | None, allow_replace: bool, should_stop: Stop | None) -> list[Outcome]:
     found = list(discover(paths))
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = [Outcome(i, "removed", "finished a removal that was interrupted", i)
+                               for i in store.finish_deletes()]
     seen: set[str] = set()  # article ids present in the inputs, for --sync
+    files: dict[str, str] = {}  # resolved path of each file read -> "" if read whole, else why not
     bar = tqdm(total=len(found), unit="file", desc="ingest", disable=None, file=sys.stderr, leave=False)
     for n, item in enumerate(found, 1):
         if isinstance(item, Rejected):
             outcomes.append(Outcome(item.source, "rejected", item.reason))
         else:
-            outcomes += _ingest_file(item, settings, store, embedder, seen, allow_replace, should_stop)
+            outcomes += _ingest_file(item, settings, store, embedder, seen, files, allow_replace, should_stop)
         bar.update()
         if progress:
             progress(n, len(found), str(item))
     bar.close()
     if sync:
-        outcomes += _sync(paths, store, seen)
+        outcomes += _sync(paths, store, seen, files)
     if any(o.status in {"added", "replaced", "removed"} for o in outcomes):
         store.bump_revision()
     return outcomes
 
 
 def _ingest_file(path: Path, settings: Settings, store: Store, embedder: SentenceEmbeddings,
-                 seen: set[str], allow_replace: bool = True, should_stop: Stop | None = None) -> list[Outcome]:
+                 seen: set[str], files: dict[str, str], allow_replace: bool = True,
+                 should_stop: Stop | None = None) -> list[Outcome]:
+    key = str(path.resolve())
     try:
         docs = load(path, int(settings.max_file_mb * 1_000_000))
     except Rejected as exc:
+        files[key] = exc.reason
         return [Outcome(exc.source, "rejected", exc.reason)]
     except OSError as exc:
+        files[key] = f"cannot read: {exc.strerror or exc}"
         return [Outcome(str(path), "rejected", f"cannot read: {exc.strerror or exc}")]
+    files[key] = ""
     outcomes = []
     inner = tqdm(docs, unit="article", desc=path.name, disable=None if len(docs) > 20 else True,
                  file=sys.stderr, leave=False)
     for doc in inner:
         if isinstance(doc, Rejected):
             outcomes.append(Outcome(doc.source, "rejected", doc.reason))
+            files[key] = files[key] or f"{doc.source} was rejected: {doc.reason}"
             continue
         try:
             outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace,
@@ -176,29 +247,63 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
             outcome = Outcome(doc.source, "rejected", f"failed: {type(exc).__name__}: {exc}")
         if outcome.article_id and outcome.status != "rejected":
             seen.add(outcome.article_id)
+        elif outcome.status == "rejected":
+            files[key] = files[key] or f"{outcome.source} was rejected: {outcome.reason}"
         if doc.warning and outcome.status != "rejected":
             outcome.warning = doc.warning  # how the file was decoded, when that was a guess
         outcomes.append(outcome)
     return outcomes
 
 
-def _sync(paths: list[Path], store: Store, seen: set[str]) -> list[Outcome]:
-    """Remove stored articles that came from under the given paths but are no longer there."""
+def _sync(paths: list[Path], store: Store, seen: set[str], files: dict[str, str]) -> list[Outcome]:
+    """Remove stored articles that came from under the given paths and are really gone: their file
+    no longer exists, or (a bulk record) its file was read whole and no longer holds it. A file that
+    is still there but was rejected, even in part, keeps its stored articles, and the report says so."""
     roots = [str(p.resolve()) for p in paths]
-    outcomes = []
+    outcomes, gone = [], []
     for row in store.list_articles():
         source = row.get("source_path", "")
         under = any(source == r or source.startswith(r.rstrip("/") + "/") for r in roots)
-        if under and row["article_id"] not in seen and store.delete_article(row["article_id"]):
-            outcomes.append(Outcome(source, "removed", "no longer in the ingested folder", row["article_id"],
+        if not under or row["article_id"] in seen:
+            continue
+        keep = _why_keep(source, files)
+        if keep:
+            outcomes.append(Outcome(source, "kept", f"kept the stored version: {keep}", row["article_id"],
                                     row.get("title", "")))
+        else:
+            gone.append(row)
+    removed = set(store.delete_articles([r["article_id"] for r in gone]))
+    for row in (r for r in gone if r["article_id"] in removed):
+        source = row.get("source_path", "")
+        where = f"no longer in {Path(source).name}" if source in files else "no longer in the ingested folder"
+        outcomes.append(Outcome(source, "removed", where, row["article_id"], row.get("title", "")))
     return outcomes
+
+
+def _why_keep(source: str, files: dict[str, str]) -> str:
+    """Why a stored article not met in this ingest stays ("" = its file or record is really gone)."""
+    if files.get(source):
+        return files[source]  # the file is there but was rejected, wholly or in part
+    try:
+        os.stat(source)
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except OSError as exc:
+        return f"cannot check its file: {exc.strerror or exc}"
+    if source in files and Path(source).suffix.lower() in BULK_EXTENSIONS:
+        return ""  # the bulk file was read whole and this record is not in it any more
+    return "its file still exists" if source in files else "its file still exists but was not read"
 
 
 def remove(targets: list[str], store: Store) -> list[Outcome]:
     """Remove articles by id, by file name, or by path (a folder removes everything under it)."""
+    with store.writing():
+        return _remove(targets, store)
+
+
+def _remove(targets: list[str], store: Store) -> list[Outcome]:
+    outcomes = [Outcome(i, "removed", "finished a removal that was interrupted", i) for i in store.finish_deletes()]
     rows = store.list_articles()
-    outcomes = []
     for target in targets:
         resolved = str(Path(target).resolve())
         matches = [
@@ -209,9 +314,9 @@ def remove(targets: list[str], store: Store) -> list[Outcome]:
         ]
         if not matches:
             outcomes.append(Outcome(target, "rejected", "no stored article matches this id, file or path"))
-        for r in matches:
-            if store.delete_article(r["article_id"]):
-                outcomes.append(Outcome(target, "removed", article_id=r["article_id"], title=r.get("title", "")))
+        removed = set(store.delete_articles([r["article_id"] for r in matches]))
+        outcomes += [Outcome(target, "removed", article_id=r["article_id"], title=r.get("title", ""))
+                     for r in matches if r["article_id"] in removed]
     if any(o.status == "removed" for o in outcomes):
         store.bump_revision()
     return outcomes

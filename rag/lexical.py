@@ -138,7 +138,7 @@ def empty() -> LexicalIndex:
                         {}, {}, np.zeros((0, 0), dtype=np.float32))
 
 
-def _version(meta: dict[str, Any]) -> str:
+def version(meta: dict[str, Any]) -> str:
     return f"{meta.get('content_hash', '')}@{meta.get('ingested_at', '')}"
 
 
@@ -146,7 +146,7 @@ def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
     """The index brought up to the store's current content, touching only articles that changed."""
     index = index or empty()
     revision = store.revision()
-    current = {row["article_id"]: _version(row) for row in store.list_articles()}
+    current = {row["article_id"]: version(row) for row in store.list_articles()}
     gone = {aid for aid, v in index.versions.items() if current.get(aid) != v}
     todo = [aid for aid, v in current.items() if index.versions.get(aid) != v]
     if not gone and not todo:

@@ -12,6 +12,8 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,6 +22,7 @@ import numpy as np
 from rag.config import Settings
 from rag.metadata import date_key
 from rag.types import Article, Chunk, Passage
+from rag.writelock import write_lock
 
 ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash",
                   "story_id")
@@ -48,20 +51,37 @@ def publisher_key(name: str) -> str:
 
 
 class Store:
-    def __init__(self, client: Any, collection: str, embeddings: Any) -> None:
+    def __init__(self, client: Any, collection: str, embeddings: Any, lock_dir: Path | None = None,
+                 lock_timeout_s: float = 3600.0) -> None:
+        from chromadb.errors import NotFoundError
         from langchain_chroma import Chroma
 
         self.client = client
+        self.lock_dir, self.lock_timeout_s = lock_dir, lock_timeout_s
+        try:
+            self.chunks = client.get_collection(f"{collection}_chunks", embedding_function=None)
+            self.articles = client.get_collection(f"{collection}_articles", embedding_function=None)
+        except NotFoundError:  # creating the collections is a write: two first ingests must not race
+            with self.writing():
+                self.chunks = client.get_or_create_collection(
+                    f"{collection}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+                self.articles = client.get_or_create_collection(
+                    f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
         self.vectors = Chroma(
             client=client,
             collection_name=f"{collection}_chunks",
             embedding_function=embeddings,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
-        self.chunks = client.get_or_create_collection(f"{collection}_chunks", embedding_function=None)
-        self.articles = client.get_or_create_collection(
-            f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+
+    def writing(self) -> AbstractContextManager[None]:
+        """The write lock (rag.writelock): held by everything that changes the store."""
+        if self.lock_dir is None:
+            from contextlib import nullcontext
+
+            return nullcontext()
+        return write_lock(self.lock_dir, self.lock_timeout_s)
 
     # --- articles -------------------------------------------------------------------------------
     def get_article(self, article_id: str) -> Article | None:
@@ -118,12 +138,50 @@ class Store:
                         "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}],
         )
 
+    def chunk_counts(self, article_id: str) -> tuple[int, int]:
+        """(chunks the article record says it has, chunks actually stored): they differ after a write
+        or removal was interrupted."""
+        got = self.articles.get(ids=[article_id], include=["metadatas"])
+        recorded = int((got["metadatas"][0] or {}).get("n_chunks", -1)) if got["ids"] else 0
+        return recorded, len(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
+
     def delete_article(self, article_id: str) -> bool:
-        if not self.articles.get(ids=[article_id], include=[])["ids"]:
-            return False
-        self.chunks.delete(where={"article_id": article_id})
-        self.articles.delete(ids=[article_id])
-        return True
+        return bool(self.delete_articles([article_id]))
+
+    def delete_articles(self, article_ids: list[str]) -> list[str]:
+        """Delete articles and their chunks; returns the ids that were stored.
+
+        The ids are journaled in the collection metadata first, and each article record goes before
+        its chunks: a kill half way leaves no article listed without its chunks, and the next ingest
+        (or `check --repair`) finishes the removal from the journal (finish_deletes)."""
+        got = self.articles.get(ids=article_ids, include=[])["ids"] if article_ids else []
+        if not got:
+            return []
+        self._set_meta(deleting=json.dumps(sorted(set(got) | set(self.pending_deletes()))))
+        for article_id in got:
+            self.articles.delete(ids=[article_id])
+            self.chunks.delete(where={"article_id": article_id})
+        self._set_meta(deleting="[]")
+        return [i for i in article_ids if i in set(got)]
+
+    def delete_chunks_of(self, article_ids: list[str]) -> None:
+        """Drop the chunks of these articles (orphans whose article record is gone)."""
+        for i in range(0, len(article_ids), 200):
+            self.chunks.delete(where={"article_id": {"$in": article_ids[i:i + 200]}})
+
+    def pending_deletes(self) -> list[str]:
+        """Articles whose removal was interrupted (journaled by delete_articles, never cleared)."""
+        return list(json.loads(self._meta().get("deleting") or "[]"))
+
+    def finish_deletes(self) -> list[str]:
+        """Complete interrupted removals; returns their ids."""
+        pending = self.pending_deletes()
+        for article_id in pending:
+            self.articles.delete(ids=[article_id])
+            self.chunks.delete(where={"article_id": article_id})
+        if pending:
+            self._set_meta(deleting="[]")
+        return pending
 
     def counts(self) -> dict[str, int]:
         return {"articles": self.articles.count(), "chunks": self.chunks.count()}
@@ -159,7 +217,15 @@ class Store:
         return str((self.articles.metadata or {}).get("revision", "0"))
 
     def bump_revision(self) -> None:
-        self.articles.modify(metadata={"revision": uuid.uuid4().hex})
+        self._set_meta(revision=uuid.uuid4().hex)
+
+    def _meta(self) -> dict[str, Any]:
+        # Read afresh: another process may have changed it since this collection handle was made.
+        return dict(self.client.get_collection(self.articles.name, embedding_function=None).metadata or {})
+
+    def _set_meta(self, **values: str) -> None:
+        own = {k: v for k, v in self._meta().items() if k in {"revision", "deleting"}}
+        self.articles.modify(metadata={**own, **values})
 
 
 def mean_vector(vectors: np.ndarray) -> np.ndarray:
@@ -197,4 +263,7 @@ def _article(article_id: str, text: str, meta: dict[str, Any]) -> Article:
 
 
 def open_store(settings: Settings, embeddings: Any) -> Store:
-    return Store(make_client(settings), settings.collection, embeddings)
+    # The lock lives in the data dir even for a Chroma server: it then serialises the writers on
+    # this machine that share the data dir (writers elsewhere must not run at the same time).
+    return Store(make_client(settings), settings.collection, embeddings, settings.data_dir,
+                 settings.write_lock_timeout_s)

@@ -58,7 +58,7 @@ class Outcome:
     """What happened to one input file or bulk-file entry during ingest."""
 
     source: str
-    status: str  # added | unchanged | replaced | duplicate | rejected | removed
+    status: str  # added | unchanged | replaced | duplicate | rejected | removed | kept (by --sync)
     reason: str = ""
     article_id: str = ""
     title: str = ""
