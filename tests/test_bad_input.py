@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag.ingest import ingest
+from rag.ingest import ingest, record_id
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 ARTICLE = ("Oslo, 3 May 2022. The new harbour bridge opened to traffic on Tuesday after four years of work, "
@@ -74,7 +74,7 @@ def test_one_bad_jsonl_line_rejects_only_that_line(pipe, tmp_path):
     [bad] = [o for o in outcomes if o.status == "rejected"]
     assert bad.source == f"{path}:8"  # line 8 of the file (1-based, the blank line 4 counted)
     assert bad.reason.startswith("invalid JSON (Unterminated string")
-    assert pipe.store.get_article("https://example.org/jsonl/19") is not None
+    assert pipe.store.get_article(record_id("https://example.org/jsonl/19", "")) is not None
     # records keep their index among the entries, the bad line counted, so later ones do not shift
     assert outcomes[-1].source == f"{path}#20"
 
