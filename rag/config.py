@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".newsdesk"), description="Where the Chroma store and BM25 index live.")
     collection: str = "newsdesk"
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = embedded.")
+    store_retry_s: float = Field(5.0, description="How long a question waits, retrying, for an unreachable store.")
 
     # Ingestion
     max_file_mb: float = 25.0
