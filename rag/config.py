@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_file_mb: float = 25.0
     chunk_chars: int = Field(800, description="Target chunk length in characters (whole sentences).")
     chunk_overlap_sentences: int = 1
+    ingest_yield_max_s: float = Field(
+        30.0, description="Longest an ingest pauses, between articles, while questions are answered (0 = never).")
 
     # Embeddings
     embedding_model: str = Field("", description="Path or name; empty = the bundled all-MiniLM-L6-v2.")

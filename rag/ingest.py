@@ -24,6 +24,7 @@ from rag.metadata import parse_date, read_dateline, read_header
 from rag.store import Store, mean_vector
 from rag.text import containment, shingles
 from rag.types import Article, Outcome
+from rag.yielding import give_way
 
 Progress = Callable[[int, int, str], None]
 
@@ -145,6 +146,7 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
         if isinstance(doc, Rejected):
             outcomes.append(Outcome(str(doc).split(": ")[0], "rejected", _reason(doc)))
             continue
+        give_way(settings)  # an answer being computed gets the CPU first
         try:
             outcome = ingest_one(doc, settings, store, embedder)
         except Rejected as exc:
