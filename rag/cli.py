@@ -232,18 +232,30 @@ def search_rows(passages: list[Any]) -> list[dict[str, Any]]:
     return [{k: getattr(p, k) for k in keys} for p in passages]
 
 
+def _note_retry(exc: BaseException, left: float) -> None:
+    print(f"newsdesk: store unreachable ({type(exc).__name__}: {exc}); retrying for {left:.0f} s", file=sys.stderr)
+
+
 def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
+    from rag.retry import retrying
+
     if not _check_publishers(args, pipe):
         return 2
     status = 0
     for query in _lines(args.query):
         constraints: dict[str, Any] = {}
         try:
-            passages, constraints = pipe.search_question(_check_question(query), args.k, _filters(args))
+            question = _check_question(query)
+            passages, constraints = retrying(lambda q=question: pipe.search_question(q, args.k, _filters(args)),
+                                             pipe.settings.store_retry_s, _note_retry)
             rows = search_rows(passages)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
             status = 2
+            rows = []
+        except Exception as exc:  # noqa: BLE001 (reported per query, as in ask; the batch goes on)
+            print(f"newsdesk: could not search {query[:80]!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = status or 1
             rows = []
         if args.json:
             out: Any = {"constraints": constraints, "results": rows} if args.explain else rows
@@ -264,10 +276,6 @@ def format_answer(result: dict[str, Any]) -> str:
         lines.append(f"  [{c['n']}] {where} · {c['title']} ({c['file']}, characters {c['start']}-{c['end']})")
         lines.append(f"      “{' '.join(c['quote'].split())}”")
     return "\n".join(lines)
-
-
-def _note_retry(exc: BaseException, left: float) -> None:
-    print(f"newsdesk: store unreachable ({type(exc).__name__}: {exc}); retrying for {left:.0f} s", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace, pipe: Any) -> int:
