@@ -32,6 +32,7 @@ from rag.support import check
 from rag.text import terms
 from rag.types import Passage
 from rag.verdicts import yes_no
+from rag.yielding import while_answering
 
 MAX_QUESTION_CHARS = 2000
 BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
@@ -262,6 +263,7 @@ def reprints(e: Evidence, pipe: Pipeline) -> list[Evidence]:
     return out
 
 
+@while_answering  # ingests pause meanwhile (rag.yielding)
 def answer(
     question: str,
     pipe: Pipeline,

@@ -16,13 +16,43 @@ from typing import Any
 
 STATUS_WIDTH = 9
 PROGRESS_EVERY = 50  # files between progress lines when stderr is not a terminal
+# More passages than this cannot be shown to the LLM (n_ctx) and only make a question slow.
+MAX_K = 50
+
+
+def _k_value(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_K}, not {k}")
+    return k
+
+
+def _date_value(side: str) -> Any:
+    """argparse type for --after/--before: the inclusive ISO day bound (rag.constraints.date_bound)."""
+    def parse(text: str) -> str:
+        from rag.constraints import date_bound
+
+        try:
+            return date_bound(text, side)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = "date"  # argparse names the type in its message
+    return parse
 
 
 def _filters_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_K)")
+    p.add_argument("-k", type=_k_value, default=None, help=f"passages to retrieve, 1-{MAX_K} (default: NEWSDESK_K)")
     p.add_argument("--publisher", action="append", default=[], help="only this publisher (repeatable)")
-    p.add_argument("--after", default="", help="only articles published on or after this date")
-    p.add_argument("--before", default="", help="only articles published on or before this date")
+    p.add_argument("--after", type=_date_value("after"),
+                   help="only articles published after this date: a day is included (2017-12-08, "
+                        "'8 December 2017'), a month or year is not ('December 2017' = from 2018-01-01)")
+    p.add_argument("--before", type=_date_value("before"),
+                   help="only articles published before this date: a day is included, a month or year is not "
+                        "('December 2017' = up to 2017-11-30)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "after", None) and getattr(args, "before", None) and args.after > args.before:
+        parser.error(f"--after {args.after} is later than --before {args.before}: no article can match")
     try:
         return run(args)
     except KeyboardInterrupt:
@@ -211,7 +244,32 @@ def cmd_articles(args: argparse.Namespace, pipe: Any) -> int:
 def _filters(args: argparse.Namespace) -> Any:
     from rag.retrieve import Filters
 
-    return Filters(publishers=args.publisher, after=args.after, before=args.before)
+    return Filters(publishers=args.publisher, after=args.after or "", before=args.before or "")
+
+
+def unknown_publishers(asked: list[str], stored: list[str]) -> list[str]:
+    """One message per --publisher that no stored publisher answers to (same key as the filter uses),
+    with the closest stored names."""
+    import difflib
+
+    from rag.store import publisher_key
+
+    by_key = {publisher_key(name): name for name in stored}
+    out = []
+    for name in asked:
+        if publisher_key(name) in by_key:
+            continue
+        close = difflib.get_close_matches(publisher_key(name), list(by_key), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(by_key[c]) for c in close)}?" if close else ""
+        out.append(f"no stored article is from publisher {name!r}{hint} (`newsdesk articles` lists them)")
+    return out
+
+
+def _check_publishers(args: argparse.Namespace, pipe: Any) -> bool:
+    problems = unknown_publishers(args.publisher, pipe.publishers())
+    for problem in problems:
+        print(f"newsdesk: {problem}", file=sys.stderr)
+    return not problems
 
 
 def _lines(first: str | None) -> Iterator[str]:
@@ -236,16 +294,30 @@ def search_rows(passages: list[Any]) -> list[dict[str, Any]]:
     return [{k: getattr(p, k) for k in keys} for p in passages]
 
 
+def _note_retry(exc: BaseException, left: float) -> None:
+    print(f"newsdesk: store unreachable ({type(exc).__name__}: {exc}); retrying for {left:.0f} s", file=sys.stderr)
+
+
 def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
+    from rag.retry import retrying
+
+    if not _check_publishers(args, pipe):
+        return 2
     status = 0
     for query in _lines(args.query):
         constraints: dict[str, Any] = {}
         try:
-            passages, constraints = pipe.search_question(_check_question(query), args.k, _filters(args))
+            question = _check_question(query)
+            passages, constraints = retrying(lambda q=question: pipe.search_question(q, args.k, _filters(args)),
+                                             pipe.settings.store_retry_s, _note_retry)
             rows = search_rows(passages)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
             status = 2
+            rows = []
+        except Exception as exc:  # noqa: BLE001 (reported per query, as in ask; the batch goes on)
+            print(f"newsdesk: could not search {query[:80]!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = status or 1
             rows = []
         if args.json:
             out: Any = {"constraints": constraints, "results": rows} if args.explain else rows
@@ -269,17 +341,32 @@ def format_answer(result: dict[str, Any]) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, pipe: Any) -> int:
+    """One answer (or one error) per question; a question that fails, even because the store is down
+    for longer than NEWSDESK_STORE_RETRY_S, does not stop the batch. Exit 2 for a bad question, 1 for
+    a question that could not be answered, 0 when all were."""
     from rag.answer import answer
+    from rag.retry import retrying
 
+    if not _check_publishers(args, pipe):
+        return 2
     status = 0
     for line in _lines(args.question):
         try:
-            result = answer(_check_question(line), pipe, k=args.k, filters=_filters(args))
+            question = _check_question(line)
+            result = retrying(lambda q=question: answer(q, pipe, k=args.k, filters=_filters(args)),
+                              pipe.settings.store_retry_s, _note_retry)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
             status = 2
             if args.json:
                 print(json.dumps({"question": line, "error": str(exc)}, ensure_ascii=False), flush=True)
+            continue
+        except Exception as exc:  # noqa: BLE001 (reported per question; the batch goes on)
+            error = f"{type(exc).__name__}: {exc}"
+            print(f"newsdesk: could not answer {line[:80]!r}: {error}", file=sys.stderr)
+            status = status or 1
+            if args.json:
+                print(json.dumps({"question": line, "error": error}, ensure_ascii=False), flush=True)
             continue
         print(json.dumps(result, ensure_ascii=False) if args.json else format_answer(result), flush=True)
     return status

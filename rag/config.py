@@ -21,11 +21,14 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = embedded.")
     write_lock_timeout_s: float = Field(
         3600.0, description="How long an ingest or removal waits for another one to finish (one writer at a time).")
+    store_retry_s: float = Field(5.0, description="How long a question waits, retrying, for an unreachable store.")
 
     # Ingestion
     max_file_mb: float = 25.0
     chunk_chars: int = Field(800, description="Target chunk length in characters (whole sentences).")
     chunk_overlap_sentences: int = 1
+    ingest_yield_max_s: float = Field(
+        30.0, description="Longest an ingest pauses, between articles, while questions are answered (0 = never).")
 
     # Embeddings
     embedding_model: str = Field("", description="Path or name; empty = the bundled all-MiniLM-L6-v2.")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rag.metadata import MONTHS, parse_date
+from rag.metadata import MONTHS, find_date, parse_date
 from rag.qtypes import person_like
 from rag.store import publisher_key
 
@@ -26,8 +26,14 @@ MONTH_WORD = re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:in|during|throughout|of)\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 AFTER = re.compile(r"\b(?P<word>after|since|following|later than|from)\s+(?P<rest>.{4,40})", re.IGNORECASE)
 BEFORE = re.compile(r"\b(?P<word>before|prior to|until|earlier than|by)\s+(?P<rest>.{4,40})", re.IGNORECASE)
-# "since October 2023" includes October; "after October 2023" starts when it is over.
+# One rule for questions, the CLI's --after/--before and the UI's date boxes (dates are days, with no
+# time of day): a named day is included on both sides ("after 8 December 2017" keeps articles of 8
+# December: a report of that day cannot be ordered against an event of that day, and dropping it
+# would hide the evidence); a named month or year is excluded by "after"/"before" ("after December
+# 2017" starts on 1 January 2018, "before December 2017" ends on 30 November 2017) and included by
+# "since/from/until/by" ("since October 2023" includes October).
 INCLUSIVE = {"since", "from", "until", "by"}
+DATE_FORMS = "YYYY-MM-DD, '8 December 2017', 'December 2017', YYYY-MM or YYYY"
 
 
 @dataclass
@@ -118,6 +124,33 @@ def _shift(iso: str, days: int) -> str:
     return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
 
 
+def _edge(span: tuple[str, str], side: str, inclusive: bool) -> str:
+    """The inclusive day bound that "after"/"before" (or, inclusive, "since"/"until") a month or year gives."""
+    first, last = span
+    if side == "after":
+        return first if inclusive else _shift(last, 1)
+    return last if inclusive else _shift(first, -1)
+
+
+def date_bound(text: str, side: str, inclusive: bool = False) -> str:
+    """The inclusive ISO day bound for "<side> <text>", where `text` is nothing but a date: a day
+    (any form rag.metadata reads), a month ("December 2017", "2017-12") or a year ("2017"). Raises
+    ValueError, with the forms that are read, for anything else ("tomorrow", "2017-13-45")."""
+    value = " ".join(text.split())
+    hit = find_date(value)
+    if hit and hit[1] == (0, len(value)):
+        return hit[0]
+    if mm := MONTH_YEAR.fullmatch(value):
+        return _edge(_month_range(int(mm["year"]), MONTHS[mm["month"].lower().rstrip(".")]), side, inclusive)
+    if (ym := re.fullmatch(r"((?:19|20)\d\d)-(\d\d)", value)) and 1 <= int(ym[2]) <= 12:
+        return _edge(_month_range(int(ym[1]), int(ym[2])), side, inclusive)
+    if re.fullmatch(r"(?:19|20)\d\d", value):
+        return _edge((f"{value}-01-01", f"{value}-12-31"), side, inclusive)
+    if re.fullmatch(r"\d{4}-\d\d?-\d\d?", value):
+        raise ValueError(f"{text!r} is not a real day")
+    raise ValueError(f"cannot read {text!r} as a date; use {DATE_FORMS}")
+
+
 def find_dates(question: str) -> tuple[str, str]:
     """(after, before) ISO dates from the question's time expressions; '' where none is stated."""
     after = before = ""
@@ -133,11 +166,7 @@ def find_dates(question: str) -> tuple[str, str]:
             elif not day and (yy := re.match(r"\s*((?:19|20)\d\d)\b", rest)):
                 span = (f"{yy.group(1)}-01-01", f"{yy.group(1)}-12-31")
             if span:
-                first, last = span
-                if side == "after":
-                    day = first if inclusive else _shift(last, 1)
-                else:
-                    day = last if inclusive else _shift(first, -1)
+                day = _edge(span, side, inclusive)
             if day:
                 if side == "after":
                     after = day

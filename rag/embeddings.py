@@ -63,6 +63,9 @@ class OnnxEmbeddings(SentenceEmbeddings):
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.enable_truncation(_max_tokens(root))
         self.tokenizer.enable_padding()
+        # The env var (rag/__init__.py) is read when onnxruntime loads; this covers an embedder built
+        # by a program that imported onnxruntime before newsdesk.
+        ort.disable_telemetry_events()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3

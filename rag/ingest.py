@@ -30,6 +30,7 @@ from rag.metadata import parse_date, read_dateline, read_header
 from rag.store import Store, mean_vector
 from rag.text import containment, shingles
 from rag.types import Article, Outcome
+from rag.yielding import give_way
 
 Progress = Callable[[int, int, str], None]
 Stop = Callable[[], bool]
@@ -238,6 +239,7 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
             outcomes.append(Outcome(doc.source, "rejected", doc.reason))
             files[key] = files[key] or f"{doc.source} was rejected: {doc.reason}"
             continue
+        give_way(settings)  # an answer being computed gets the CPU first
         try:
             outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace,
                                  should_stop=should_stop)

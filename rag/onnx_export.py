@@ -50,11 +50,13 @@ def export_int8(model_path: str, out: Path) -> Path:
 
 def _export(model_path: str, out: Path) -> Path:
     import onnx
+    import onnxruntime
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoConfig, AutoModel
 
+    onnxruntime.disable_telemetry_events()  # the optimizer runs sessions of its own
     config = AutoConfig.from_pretrained(model_path, local_files_only=True)
     model = AutoModel.from_pretrained(model_path, local_files_only=True, attn_implementation="eager").eval()
 

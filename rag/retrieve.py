@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.constraints import date_bound
 from rag.lexical import LexicalIndex
-from rag.metadata import date_key, parse_date
+from rag.metadata import date_key
 from rag.rerank import rerank
 from rag.store import Store, publisher_key
 from rag.text import terms
@@ -19,12 +20,14 @@ from rag.types import Passage
 @dataclass(eq=True)
 class Filters:
     publishers: list[str] = field(default_factory=list)
-    after: str = ""  # ISO date, inclusive
-    before: str = ""  # ISO date, inclusive
+    after: str = ""  # a date (rag.constraints.date_bound: a day is included, a month or year is not)
+    before: str = ""
 
     def keys(self) -> tuple[list[str], int | None, int | None]:
-        after = date_key(parse_date(self.after)) if self.after else None
-        before = date_key(parse_date(self.before)) if self.before else None
+        """Publisher keys and inclusive YYYYMMDD bounds. A date that cannot be read is a ValueError:
+        silently dropping it (or matching nothing) would answer a different question."""
+        after = date_key(date_bound(self.after, "after")) if self.after.strip() else None
+        before = date_key(date_bound(self.before, "before")) if self.before.strip() else None
         return [publisher_key(p) for p in self.publishers if p.strip()], after, before
 
 

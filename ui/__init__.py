@@ -1,0 +1,3 @@
+"""The Gradio UI. Importing it imports rag first, which turns every library's telemetry off before gradio loads."""
+
+import rag  # noqa: F401
