@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
 def print_report(outcomes: Iterable[Any], out: Any = sys.stdout) -> None:
     for o in outcomes:
         detail = f"{o.chunks} chunks, {o.title}" if o.status in {"added", "replaced"} else o.reason or o.title
+        if o.warnings:  # e.g. a publisher dropped as not a name
+            detail = "; ".join([detail, *o.warnings])
         print(f"{o.status:<{STATUS_WIDTH}} {o.source}  ({detail})" if detail else f"{o.status:<9} {o.source}", file=out)
 
 

@@ -19,6 +19,7 @@ from rag.chunking import chunk_article, content_hash
 from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
+from rag.injection import field_problem
 from rag.loaders import RawDoc, Rejected, discover, load
 from rag.metadata import parse_date, read_dateline, read_header
 from rag.store import Store, mean_vector
@@ -49,18 +50,32 @@ def parse(raw: RawDoc) -> Article:
         article_id = known.get("url") or content_hash(body)[:16]
     else:
         article_id = f"{Path(raw.file).stem}-{hashlib.sha256(raw.source_path.encode()).hexdigest()[:8]}"
+    fields = {
+        "title": known.get("title") or header.get("title") or "",
+        "publisher": known.get("publisher") or header.get("publisher") or dateline.get("publisher", ""),
+        "author": known.get("author") or header.get("author", ""),
+    }
+    # A publisher is a short name and a title a headline; a sentence or an instruction to an AI in one is
+    # dropped (it would be shown to the LLM and named in answers), and the ingest report says so.
+    warnings = []
+    for name, value in fields.items():
+        problem = field_problem(name, value)
+        if problem:
+            fields[name] = ""
+            warnings.append(f"{problem}; dropped")
     return Article(
         article_id=article_id,
         text=body,
-        title=known.get("title") or header.get("title") or Path(raw.file).stem,
-        publisher=known.get("publisher") or header.get("publisher") or dateline.get("publisher", ""),
-        author=known.get("author") or header.get("author", ""),
+        title=fields["title"] or Path(raw.file).stem,
+        publisher=fields["publisher"],
+        author=fields["author"],
         published=published,
         file=raw.file,
         url=known.get("url", ""),
         source_path=raw.source_path,
         content_hash=content_hash(body),
         extra=dict(known.get("extra") or {}),
+        warnings=warnings,
     )
 
 
@@ -87,7 +102,8 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
     article = parse(raw)
     existing = store.get_article(article.article_id)
     if existing and existing.content_hash == article.content_hash:
-        return Outcome(raw.source, "unchanged", article_id=article.article_id, title=article.title)
+        return Outcome(raw.source, "unchanged", article_id=article.article_id, title=article.title,
+                       warnings=article.warnings)
     twin = store.find_by_hash(article.content_hash)
     if twin and twin != article.article_id:
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
@@ -97,7 +113,8 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
     article.story_id = story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)
     status = "replaced" if existing else "added"
-    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=len(chunks))
+    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=len(chunks),
+                   warnings=article.warnings)
 
 
 def ingest(

@@ -20,6 +20,7 @@ class Article:
     content_hash: str = ""
     story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.story_of)
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what ingest dropped (not stored; see Outcome.warnings)
 
 
 @dataclass
@@ -63,3 +64,4 @@ class Outcome:
     article_id: str = ""
     title: str = ""
     chunks: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. a metadata value dropped as not a name
