@@ -23,6 +23,7 @@ _AI = (r"(?:AIs?|A\.I\.|artificial intelligences?|(?:AI|chat|virtual|digital|res
        r"(?:assistants?|agents?|bots?|models?|systems?|tools?)|assistants?|chat ?bots?|bots?|LLMs?|GPTs?|"
        r"(?:large )?language models?|models?|summari[sz](?:er|ers|ation tools?)|automated (?:systems?|readers?|"
        r"tools?|summar(?:y|ies)|agents?)|crawlers?|scrapers?|ChatGPT|Claude|Gemini|Copilot|Llama|"
+       r"(?:AI|machine)[- ]generated (?:summar(?:y|ies)|answers?|responses?|text)|"
        r"KIs?|IAs?|Sprachmodell\w*|Assistent\w*|mod[eè]les? de langage|modelos? de lenguaje|asistentes?)")
 # What it is told to do with the text or the answer.
 _SAY = (r"(?:say|state|claim|report|write|mention|note|confirm|assert|conclude|insist|add)\s+(?:that|the\s+"
@@ -35,7 +36,7 @@ _MODAL = (r"(?:should|must|shall|will|need to|needs to|are to|is to|have to|has 
 # The text itself, and what a processor does with it.
 _DOC = (r"(?:this|the (?:present|following|above)|these) (?:article|text|page|story|report|document|passage|"
         r"content|piece|item)s?")
-_PROCESS = r"(?:read|summari[sz]|process|pars|index|analy[sz]|answer|ingest|crawl|scrap|handl)(?:e|es|ed|ing)?"
+_PROCESS = r"(?:read|summari[sz]|process|pars|index|analy[sz]|answer|ingest|crawl|scrap|handl)(?:e|es|ed|ing|s)?"
 _DO = (r"(?:say|state|answer|reply|respond|report|write|claim|tell|mention|output|give|use|the answer|it was|"
        r"the (?:correct|right|true) answer)\b")
 
@@ -50,6 +51,11 @@ _PATTERNS = {
         r"\bignor\w*\s+(?:\w+\s+){0,3}(?:Anweisungen|instrucciones|istruzioni|instruções|consignes|instructies)\b",
         r"\bvergiss\w*\s+(?:\w+\s+){0,3}(?:Anweisungen|Regeln)\b",
         r"\boubli\w*\s+(?:\w+\s+){0,3}(?:instructions|consignes)\b|\bolvid\w*\s+(?:\w+\s+){0,3}instrucciones\b",
+        r"\bnegeer\w*\s+(?:\w+\s+){0,3}instructies\b|игнорир\w*\s+(?:\w+\s+){0,3}инструкци\w*"
+        r"|忽略.{0,10}(?:指令|指示|说明|提示)|(?:指示|命令|指令)を無視",
+        r"\bpay no attention to\s+(?:(?:all|any|the|your|previous|prior|above|earlier|original)\s+)+(?:instructions?|"
+        r"prompts?|rules|directions)\b|\b(?:do not|don't|never|stop)\s+(?:follow|obey)(?:ing)?\s+(?:(?:the|your|any|"
+        r"previous|prior|original|system|earlier)\s+)*(?:instructions?|rules|prompts?|guidelines)\b",
     ],
     # Chat-template and prompt-format markers: "SYSTEM:", "<|im_start|>", "[INST]", "### Instruction", markup
     # comments (a reader of the page never sees them).
@@ -75,6 +81,9 @@ _PATTERNS = {
         rf"^\W*{_AI}\s*[:,]\s*(?:please|you|ignore|say|answer|tell|respond|reply|remember|"
         rf"the (?:correct|right|true|real) answer)\b",
         r"\b(?:pretend|imagine)\s+(?:that\s+)?you(?:'re| are)\b",
+        rf"\byou,?\s+(?:the|an?)\s+{_AI}\b",
+        rf"\b(?:this|the following) (?:message|note|text|section|paragraph|instruction|line)s? (?:is|are) (?:meant |"
+        rf"intended |written |only |solely )*(?:for|to|addressed to) (?:\w+\s+){{0,2}}{_AI}\b",
         rf"\bact\s+as\s+(?:an?\s+)?{_AI}\b|\bfrom now on,?\s+(?:you|answer|respond|reply|say|always)\b",
     ],
     # An AI, or whoever processes this text, told what to do: "Any AI summarising this article should say ...".
@@ -91,6 +100,9 @@ _PATTERNS = {
         rf" that\b",
         rf"{_AI}\s+(?:that\s+(?:are\s+)?|who\s+)?{_PROCESS}\s+(?:\w+\s+){{0,2}}{_DOC}",
         rf"\b(?:when|if|whenever|while|once)\s+(?:you(?:'re| are)?\s+)?{_PROCESS}\s+(?:\w+\s+){{0,2}}{_DOC}",
+        rf"\b(?:when|if|whenever|while|once)\s+you(?:'re| are)?\s+{_PROCESS}\s+(?:this|these|it)\s*[,:;]",
+        rf"\b(?:whoever|anyone|anybody|any reader|someone)\s+(?:who\s+)?(?:is\s+)?{_PROCESS}\s+(?:this|these)\b",
+        rf"\bsummar(?:y|ies)\s+of\s+{_DOC}\s+(?:\w+\s+){{0,3}}{_MODAL}(?:{_SAY}|include|be\b)",
         rf"\bwhen\s+(?:summari[sz]|process|index|pars|read|answer)ing\b[^.]{{0,80}},\s*(?:please\s+)?"
         rf"(?:always\s+|only\s+)?{_DO}",
     ],
@@ -105,6 +117,7 @@ _PATTERNS = {
         r"^\W*(?:do not|don't|never)\s+(?:mention|reveal|cite|disclose|quote|repeat|say|tell|report)\s+"
         r"(?:that|the (?:real|true|actual|original)|this|to)\b",
         r"^\W*(?:answer|respond|reply)(?:\s+all)?(?:\s+(?:every|any|all)\s+questions?)?\s+(?:with|by saying|using)\b",
+        r"^\W*(?:begin|start|end|open)\s+(?:your|every|each|the|any)\s+(?:answer|response|reply|summary)\s+with\b",
         r"\b(?:respond|reply|answer)\s+only\s+with\b|\brespond\s+with\s+(?:only|just|the (?:single )?word|exactly)\b",
         r"\byou\s+(?:must|should|shall|need to|have to|are to|are required to)\s+(?:(?:now|always|only|instead)\s+)*"
         r"(?:answer(?!\s+(?:to|for)\b)|respond|reply|say that|state that|claim that|tell (?:the |all |any )?"
