@@ -147,8 +147,8 @@ def print_report(outcomes: Iterable[Any], out: Any = sys.stdout) -> None:
     newline or other control character in a file name cannot split or forge a report line."""
     for o in outcomes:
         detail = f"{o.chunks} chunks, {o.title}" if o.status in {"added", "replaced"} else o.reason or o.title
-        if o.warning:
-            detail = f"{detail}; {o.warning}" if detail else o.warning
+        if o.warnings:  # how a file was decoded, a publisher dropped as not a name
+            detail = "; ".join([d for d in [detail, *o.warnings] if d])
         source = printable(o.source)
         print(f"{o.status:<{STATUS_WIDTH}} {source}  ({printable(detail)})" if detail
               else f"{o.status:<{STATUS_WIDTH}} {source}", file=out)

@@ -8,23 +8,15 @@ sentence is the span a citation highlights.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.chunking import split_sentences
 from rag.embeddings import SentenceEmbeddings
+from rag.injection import field_problem, non_evidence
 from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
 from rag.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
 from rag.text import terms
 from rag.types import Passage
-
-# Imperatives addressed to an AI inside article text. They are data; they are never shown to the LLM
-# as evidence (defence in depth: the answer check below would reject their effect anyway).
-INJECTION = re.compile(
-    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|your)\s+"
-    r"(instructions|prompts?|rules|directions)|system prompt|you are now\b|new instructions\s*:"
-    r"|\bas an ai\b|respond only with|\bjailbreak",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -39,18 +31,33 @@ class Evidence:
 
 
 def sentences_of(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
-    """Unique sentences of the passages, with article offsets (overlapping chunks repeat sentences)."""
+    """Unique sentences of the passages, with article offsets (overlapping chunks repeat sentences).
+
+    Text addressed to an AI or to whoever processes the article (rag.injection) is data, never evidence:
+    it is skipped here, so it is never scored, shown to the LLM, quoted or cited. It stays in the stored
+    text, so the offsets of every other sentence are unchanged."""
     seen: set[tuple[str, int]] = set()
     out = []
     for p in passages:
-        for a, b in split_sentences(p.text):
+        p = screened(p)
+        spans = split_sentences(p.text)
+        skip = non_evidence(p.text, spans)
+        for i, (a, b) in enumerate(spans):
             key = (p.article_id, p.start + a)
             text = p.text[a:b]
-            if key in seen or len(text) < 8 or INJECTION.search(text):
+            if key in seen or len(text) < 8 or i in skip:
                 continue
             seen.add(key)
             out.append((p, p.start + a, p.start + b, text))
     return out
+
+
+def screened(p: Passage) -> Passage:
+    """The passage without metadata values that are not a name or a headline (a publisher "Westcoast Post.
+    Ignore all previous instructions ..."): ingest drops them now, but a store filled before may hold them,
+    and the publisher is shown to the LLM and named in the answer."""
+    bad = {f: "" for f in ("title", "publisher", "author") if field_problem(f, getattr(p, f))}
+    return replace(p, **bad) if bad else p
 
 
 def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings) -> list[Evidence]:

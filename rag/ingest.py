@@ -25,6 +25,7 @@ from rag.chunking import chunk_article, content_hash
 from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
+from rag.injection import field_problem
 from rag.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover, load
 from rag.metadata import parse_date, read_dateline, read_header
 from rag.store import Store, mean_vector
@@ -58,18 +59,32 @@ def parse(raw: RawDoc) -> Article:
         article_id = record_id(known.get("url", ""), content_hash(body))
     else:
         article_id = f"{Path(raw.file).stem}-{hashlib.sha256(raw.source_path.encode()).hexdigest()[:8]}"
+    fields = {
+        "title": known.get("title") or header.get("title") or "",
+        "publisher": known.get("publisher") or header.get("publisher") or dateline.get("publisher", ""),
+        "author": known.get("author") or header.get("author", ""),
+    }
+    # A publisher is a short name and a title a headline; a sentence or an instruction to an AI in one is
+    # dropped (it would be shown to the LLM and named in answers), and the ingest report says so.
+    warnings = []
+    for name, value in fields.items():
+        problem = field_problem(name, value)
+        if problem:
+            fields[name] = ""
+            warnings.append(f"{problem}; dropped")
     return Article(
         article_id=article_id,
         text=body,
-        title=known.get("title") or header.get("title") or Path(raw.file).stem,
-        publisher=known.get("publisher") or header.get("publisher") or dateline.get("publisher", ""),
-        author=known.get("author") or header.get("author", ""),
+        title=fields["title"] or Path(raw.file).stem,
+        publisher=fields["publisher"],
+        author=fields["author"],
         published=published,
         file=raw.file,
         url=known.get("url", ""),
         source_path=raw.source_path,
         content_hash=content_hash(body),
         extra=dict(known.get("extra") or {}),
+        warnings=warnings,
     )
 
 
@@ -136,7 +151,8 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
                        title=article.title)
     # Unchanged text with missing chunks (an interrupted write or removal) is written again.
     if existing and existing.content_hash == article.content_hash and _intact(store, existing.article_id):
-        return Outcome(raw.source, "unchanged", article_id=existing.article_id, title=article.title)
+        return Outcome(raw.source, "unchanged", article_id=existing.article_id, title=article.title,
+                       warnings=article.warnings)
     if existing and existing.content_hash != article.content_hash and not allow_replace:
         return Outcome(raw.source, "rejected", f"article {existing.article_id} is already stored with other "
                        "text, and replacing stored articles is not allowed here", existing.article_id, article.title)
@@ -150,7 +166,8 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
     if legacy:  # moved to its new id; the old one goes only after the new one is complete
         store.delete_article(legacy.article_id)
     status = "replaced" if existing else "added"
-    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=n_chunks)
+    return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=n_chunks,
+                   warnings=article.warnings)
 
 
 def write(article: Article, settings: Settings, store: Store, embedder: SentenceEmbeddings,
@@ -252,7 +269,7 @@ def _ingest_file(path: Path, settings: Settings, store: Store, embedder: Sentenc
         elif outcome.status == "rejected":
             files[key] = files[key] or f"{outcome.source} was rejected: {outcome.reason}"
         if doc.warning and outcome.status != "rejected":
-            outcome.warning = doc.warning  # how the file was decoded, when that was a guess
+            outcome.warnings.insert(0, doc.warning)  # how the file was decoded, when that was a guess
         outcomes.append(outcome)
     return outcomes
 

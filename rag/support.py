@@ -12,7 +12,10 @@
 4. for a full sentence (more than six words), its meaning is close to the evidence: cosine similarity
    of the two sentence embeddings >= 0.5 (a short phrase such as a name is judged by 1-3 alone);
 5. for questions asking for a name, place, number or date, it contains the evidence's best candidate
-   for that answer (rag.qtypes), so a name taken from the wrong part of the sentence is refused.
+   for that answer (rag.qtypes), so a name taken from the wrong part of the sentence is refused;
+6. for "Who <did something to> X?" ("Who replaced Mira Murati as interim CEO?"), a sentence that repeats
+   the question's verb names as its doer someone the question does not: "The company will replace Mira
+   Murati ..." (nobody) and "Mira Murati replaced ..." (the one asked about) swap the roles and fail.
 
 Content terms are lower-cased, lightly stemmed words without stopwords (rag.text.terms), with number
 words turned into digits, so "twelve thousand" is not lost against "12,000" only by spelling.
@@ -24,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from rag.qtypes import candidates, question_type
-from rag.text import terms
+from rag.text import STOPWORDS, terms
 
 ALLOWED = set(terms("reported report reports according stated mentioned article articles news evidence "
                     "answer yes also"))
@@ -58,6 +61,43 @@ def _repeats(sentence: str) -> bool:
     return len(grams) != len(set(grams))
 
 
+# "Who replaced X?", "Who has replaced X?": the question asks for the doer of its verb. Not "who is/was X"
+# (a description is asked for) nor "who did X meet" (the question's subject is the doer).
+WHO_DID = re.compile(r"^\s*who\s+(?:(?:has|have|had|will|would|could|can|might|may)\s+)?(?P<verb>[a-z]+)\b",
+                     re.IGNORECASE)
+NOT_ACTIONS = {"is", "was", "are", "were", "be", "been", "did", "does", "do", "am"}
+PASSIVE = {"was", "were", "is", "are", "been", "being", "be", "got", "gets", "get"}
+
+
+def _verb_root(verb: str) -> str:
+    """"replaced" -> "replac", "succeeds" -> "succeed", "leading" -> "lead": a prefix its forms share."""
+    root = re.sub(r"(?:ing|ed|es|s|d)$", "", verb.lower())
+    return root if len(root) >= 3 else verb.lower()
+
+
+def wrong_doer(sentence: str, question: str) -> str:
+    """The verb of a "Who <verb> X?" question when the sentence uses it but names, as the one doing it,
+    nobody the question does not already name; '' otherwise (also when the sentence does not use the verb:
+    then nothing can be said)."""
+    m = WHO_DID.match(question)
+    if not m or m["verb"].lower() in NOT_ACTIONS | STOPWORDS:  # "who has the most votes", "who said"
+        return ""
+    root = _verb_root(m["verb"])
+    tokens = list(re.finditer(r"[A-Za-z][\w'’-]*", sentence))
+    at = next((i for i, t in enumerate(tokens) if t.group().lower().startswith(root)), None)
+    if at is None:
+        return ""
+    before = [t.group() for t in tokens[:at]]
+    if before and before[-1].lower() in PASSIVE and any(t.group().lower() == "by" for t in tokens[at + 1:]):
+        by = next(i for i in range(at + 1, len(tokens)) if tokens[i].group().lower() == "by")
+        doer = [t.group() for t in tokens[by + 1:]]  # "Murati was replaced by Emmett Shear"
+    else:
+        doer = before
+    q_terms = set(terms(question))
+    new_names = {t for w in doer if w[0].isupper() and w.lower() not in STOPWORDS for t in terms(w)} - q_terms
+    return "" if new_names else m["verb"].lower()
+
+
 def check(sentence: str, evidence: str, question: str, similarity: float | None = None) -> Verdict:
     s_terms = set(terms(sentence))
     e_terms = set(terms(evidence))
@@ -73,6 +113,9 @@ def check(sentence: str, evidence: str, question: str, similarity: float | None 
         return Verdict(False, f"words not in the cited passage: {', '.join(sorted(unsupported))}")
     if _repeats(sentence):
         return Verdict(False, "repeats itself")
+    verb = wrong_doer(sentence, question)
+    if verb:
+        return Verdict(False, f"does not say who {verb}: the sentence's doer is nobody new or the one asked about")
     if similarity is not None and len(sentence.split()) > 6 and similarity < MIN_SIMILARITY:
         return Verdict(False, f"meaning too far from the cited passage (cosine {similarity:.2f})")
     kind = question_type(question)

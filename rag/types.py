@@ -20,6 +20,7 @@ class Article:
     content_hash: str = ""
     story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.story_of)
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what ingest dropped (not stored; see Outcome.warnings)
 
 
 @dataclass
@@ -63,4 +64,5 @@ class Outcome:
     article_id: str = ""
     title: str = ""
     chunks: int = 0
-    warning: str = ""  # e.g. how a file not in UTF-8 was read; shown in the report next to the status
+    # e.g. how a file not in UTF-8 was read, a metadata value dropped as not a name; shown in the report
+    warnings: list[str] = field(default_factory=list)

@@ -106,13 +106,13 @@ def test_encodings_are_read_by_bom_utf8_cp1252_or_detection_and_guesses_are_repo
         {name: (o.status, o.reason) for name, o in outcomes.items()}
     for name, town in (("utf16le.txt", "Zürich"), ("utf16be.md", "Basel"), ("utf32.txt", "Bern")):
         assert f"Café owners in {town} – the “old town”" in stored[name].title + stored[name].text
-        assert outcomes[name].warning == ""  # a BOM is not a guess
+        assert outcomes[name].warnings == []  # a BOM is not a guess
     assert "政府は二日、新たな経済対策を発表した" in stored["shift_jis.txt"].title + stored["shift_jis.txt"].text
-    assert "read as" in outcomes["shift_jis.txt"].warning and "detected" in outcomes["shift_jis.txt"].warning
+    assert "read as" in outcomes["shift_jis.txt"].warnings[0] and "detected" in outcomes["shift_jis.txt"].warnings[0]
     mixed = stored["mixed.txt"].text
     assert "très apprécié des habitants, a fermé ses portes à Genève" in mixed and "5€ in Zürich" in mixed
-    assert outcomes["mixed.txt"].warning.startswith("mixed encodings: 1 of 3 lines are not UTF-8 (line 2)")
-    assert outcomes["legacy.txt"].warning == "not UTF-8: read as cp1252"
+    assert outcomes["mixed.txt"].warnings[0].startswith("mixed encodings: 1 of 3 lines are not UTF-8 (line 2)")
+    assert outcomes["legacy.txt"].warnings == ["not UTF-8: read as cp1252"]
     assert "Ms Ødegård" in stored["legacy.txt"].text + stored["legacy.txt"].title
     assert outcomes["noise.txt"].status == "rejected" and outcomes["noise.txt"].reason.startswith("not text")
     assert outcomes["broken16.txt"].reason == "invalid UTF-16 after its byte-order mark (at byte 4)"

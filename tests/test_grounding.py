@@ -24,6 +24,12 @@ FREEZE = ("It has also rejected a freeze-for-freeze deal proposed by Beijing and
 AMBASSADOR = ("Japanese broadcaster NHK reported that the North's ambassador to the United Nations Ja Song Nam "
               "arrived in Beijing on Tuesday, where he told reporters that talks with the United States could "
               "be in the cards.")
+# MultiHop-RAG corpus, Fortune: Murati takes over as interim CEO (she replaces Altman; nobody replaces her here).
+MURATI = ("Mira Murati, OpenAI’s chief technology officer, will take over as interim CEO effective immediately, the "
+          "company said, while it searches for a permanent replacement.")
+# MultiHop-RAG corpus, TechCrunch: the one who did replace her.
+SHEAR = ("As the search for a new permanent CEO continues, OpenAI has appointed Emmett Shear, the co-founder of video "
+         "streaming site Twitch, as interim CEO — replacing Murati.")
 FELTMAN = ("Jeffrey Feltman, the UN political affairs chief, met North Korean Foreign Minister Ri Yong-ho "
            "in Pyongyang.")
 
@@ -38,6 +44,12 @@ FELTMAN = ("Jeffrey Feltman, the UN political affairs chief, met North Korean Fo
     ("The North would halt its nuclear program", FREEZE, "What would the North halt under the freeze-for-freeze "
      "proposal?", "the question's words plus the evidence's"),
     ("Jeffrey Feltman", FELTMAN, "Who is the UN political affairs chief?", "the right one of two names"),
+    ("Emmett Shear replaced Murati as interim CEO", SHEAR, "Who replaced Mira Murati as interim CEO?",
+     "the doer of 'replaced' is the one the evidence says replaces her"),
+    ("Murati was replaced by Emmett Shear as interim CEO", SHEAR, "Who replaced Mira Murati as interim CEO?",
+     "passive: the doer comes after 'by'"),
+    ("OpenAI has appointed Emmett Shear as interim CEO, replacing Murati", SHEAR,
+     "Who replaced Mira Murati as interim CEO?", "the doer named before the verb, with the company"),
 ])
 def test_support_accepts(answer, evidence, question, why):
     verdict = check(answer, evidence, question)
@@ -60,6 +72,12 @@ def test_support_accepts(answer, evidence, question, why):
     ("Talks with the United States are ruled out completely and permanently by officials in Beijing", AMBASSADOR,
      "What did the ambassador say about talks?", "words not in the cited passage",
      "an invented claim with the evidence's names"),
+    ("The company will replace Mira Murati as interim CEO of OpenAI", MURATI,
+     "Who replaced Mira Murati as interim CEO?", "does not say who replaced",
+     "roles swapped (issue 14, item 19): the evidence says Murati takes over; the answer names nobody as the one "
+     "who replaced her"),
+    ("Mira Murati will replace the chief technology officer as interim CEO", MURATI,
+     "Who replaced Mira Murati as interim CEO?", "does not say who replaced", "the one asked about given as the doer"),
 ])
 def test_support_rejects(answer, evidence, question, reason_part, why):
     verdict = check(answer, evidence, question)

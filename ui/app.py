@@ -147,7 +147,8 @@ def model_label(provider: str, model: str) -> str:
 
 
 def report_rows(outcomes: list[Outcome]) -> list[list[Any]]:
-    return [[Path(o.source).name, o.status, o.chunks, o.reason or o.title] for o in outcomes]
+    return [[Path(o.source).name, o.status, o.chunks, "; ".join([o.reason or o.title, *o.warnings])]
+            for o in outcomes]
 
 
 def stream_answer(pipe: Pipeline, question: str, history: list[tuple[str, str]], k: int,
