@@ -3,7 +3,7 @@ the ingest giving way to answers (rag.yielding) and without (NEWSDESK_INGEST_YIE
 
     .venv/bin/python benchmarks/answer_under_ingest.py [--questions 10] [--articles 150]
 
-Each loaded phase starts `newsdesk ingest` on its own slice of /work/shared/corpora/bbc/business (read
+Each loaded phase starts `newsdesk ingest` on its own slice of ../shared/corpora/bbc/business (read
 in place), waits until it is embedding, asks the questions, then stops the ingest. Prints p50/p95 of
 the whole answer and of its LLM step per phase. On a shared machine the numbers are noisy: run the
 phases back to back, as this script does.
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BBC = Path("/work/shared/corpora/bbc/business")
+BBC = ROOT.parent / "shared" / "corpora" / "bbc" / "business"  # ../shared, read in place
 
 
 def pct(values: list[float], q: float) -> float:
@@ -53,10 +53,14 @@ def start_ingest(data_dir: Path, files: list[Path], yield_max_s: float, warmup_s
     return proc
 
 
-def report(name: str, got: dict[str, list[float]]) -> None:
+def report(name: str, got: dict[str, list[float]]) -> dict[str, float | str]:
     during = got["during"][0] if name != "idle" else "-"
+    row = {"phase": name, "answer_p50_ms": pct(got["total"], 0.5), "answer_p95_ms": pct(got["total"], 0.95),
+           "llm_p50_ms": pct(got["llm"], 0.5), "llm_p95_ms": pct(got["llm"], 0.95),
+           "questions": len(got["total"]), "during_ingest": during}
     print(f"{name:<22} {pct(got['total'], 0.5):>10.0f} {pct(got['total'], 0.95):>7.0f} "
           f"{pct(got['llm'], 0.5):>8.0f} {pct(got['llm'], 0.95):>7.0f}  {len(got['total'])} ({during})", flush=True)
+    return row
 
 
 def main() -> None:
@@ -75,19 +79,23 @@ def main() -> None:
     files = sorted(BBC.glob("*.txt"))
     print(f"{'phase (ms)':<22} {'answer p50':>10} {'p95':>7} {'llm p50':>8} {'p95':>7}  "
           "questions (of them during ingest)")
+    rows_out = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
         pipe = load_pipeline(settings)
         ingest([ROOT / "seeds"], settings, pipe.store, pipe.embedder)
         ask_all(pipe, questions[:1])  # warm-up: the GGUF and the BM25 index
-        report("idle", ask_all(pipe, questions))
+        rows_out.append(report("idle", ask_all(pipe, questions)))
         for n, (name, yield_max_s) in enumerate([("ingest, no yielding", 0.0), ("ingest, yielding", 30.0)]):
             proc = start_ingest(Path(tmp), files[n * args.articles:(n + 1) * args.articles], yield_max_s,
                                 args.warmup)
-            report(name, ask_all(pipe, questions, alive=lambda p=proc: p.poll() is None))
+            rows_out.append(report(name, ask_all(pipe, questions, alive=lambda p=proc: p.poll() is None)))
             proc.kill()
             proc.wait()
-
+    out = ROOT / "benchmarks" / "results" / "answer_under_ingest.json"
+    out.write_text(json.dumps({"cpus": os.cpu_count(), "articles_per_phase": args.articles, "phases": rows_out},
+                              indent=1) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
