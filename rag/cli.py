@@ -14,9 +14,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 STATUS_WIDTH = 9
 PROGRESS_EVERY = 50  # files between progress lines when stderr is not a terminal
-# More passages than this cannot be shown to the LLM (n_ctx) and only make a question slow.
+# More passages than this cannot be shown to the LLM (n_ctx) and only make a question slow; the
+# setting NEWSDESK_K has the same bounds (rag/config.py).
 MAX_K = 50
 
 
@@ -113,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ValidationError as exc:  # a NEWSDESK_* setting out of its range: one line per bad setting
+        for err in exc.errors():
+            name = "NEWSDESK_" + "_".join(str(part) for part in err["loc"]).upper()
+            print(f"newsdesk: bad setting {name}: {err['msg']}", file=sys.stderr)
+        return 2
     except Exception as exc:  # last resort: a message, not a traceback
         print(f"newsdesk: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

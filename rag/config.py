@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(Path.home() / ".cache" / "newsdesk", description="Where model exports are kept.")
 
     # Retrieval
-    k: int = Field(5, description="Passages handed to the answerer.")
+    k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer (more cannot fit the LLM's "
+                   "context and only make a question slow; the -k flag has the same bounds).")
     candidates: int = Field(30, description="Per-retriever candidates before fusion.")
     rrf_k: int = 60
     retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrievers used (for comparisons).")

@@ -107,3 +107,10 @@ def test_unknown_publisher_names_the_close_matches(env, command):
     assert refused(out, "'Telegrap'", "did you mean 'The Telegraph'"), out
     known = nd(env, "search", "--json", "--publisher", "the telegraph", "drill")
     assert known.returncode == 0 and {r["publisher"] for r in json.loads(known.stdout)} == {"The Telegraph"}
+
+
+@pytest.mark.parametrize("k", ["0", "51"])
+def test_k_setting_outside_1_to_50_is_refused(env, monkeypatch, k):
+    monkeypatch.setenv("NEWSDESK_K", k)
+    out = nd(env, "search", "--json", "drill")
+    assert refused(out, "bad setting NEWSDESK_K"), out
