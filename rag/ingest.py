@@ -211,11 +211,15 @@ def ingest(
         return _ingest(paths, settings, store, embedder, sync, progress, allow_replace, should_stop)
 
 
+def _finish_removals(store: Store) -> list[Outcome]:
+    """Removals a kill cut short, completed before anything else is written (Store.finish_deletes)."""
+    return [Outcome(i, "removed", "finished a removal that was interrupted", i) for i in store.finish_deletes()]
+
+
 def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: SentenceEmbeddings, sync: bool,
             progress: Progress | None, allow_replace: bool, should_stop: Stop | None) -> list[Outcome]:
     found = list(discover(paths))
-    outcomes: list[Outcome] = [Outcome(i, "removed", "finished a removal that was interrupted", i)
-                               for i in store.finish_deletes()]
+    outcomes = _finish_removals(store)
     seen: set[str] = set()  # article ids present in the inputs, for --sync
     files: dict[str, str] = {}  # resolved path of each file read -> "" if read whole, else why not
     bar = tqdm(total=len(found), unit="file", desc="ingest", disable=None, file=sys.stderr, leave=False)
@@ -321,7 +325,7 @@ def remove(targets: list[str], store: Store) -> list[Outcome]:
 
 
 def _remove(targets: list[str], store: Store) -> list[Outcome]:
-    outcomes = [Outcome(i, "removed", "finished a removal that was interrupted", i) for i in store.finish_deletes()]
+    outcomes = _finish_removals(store)
     rows = store.list_articles()
     for target in targets:
         resolved = str(Path(target).resolve())

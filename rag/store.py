@@ -158,11 +158,16 @@ class Store:
         if not got:
             return []
         self._set_meta(deleting=json.dumps(sorted(set(got) | set(self.pending_deletes()))))
-        for article_id in got:
-            self.articles.delete(ids=[article_id])
-            self.chunks.delete(where={"article_id": article_id})
+        self._drop(got)
         self._set_meta(deleting="[]")
         return [i for i in article_ids if i in set(got)]
+
+    def _drop(self, article_ids: list[str]) -> None:
+        # Each article record goes before its chunks: a kill in between leaves orphan chunks (found
+        # by `check`), never an article listed without them.
+        for article_id in article_ids:
+            self.articles.delete(ids=[article_id])
+            self.chunks.delete(where={"article_id": article_id})
 
     def delete_chunks_of(self, article_ids: list[str]) -> None:
         """Drop the chunks of these articles (orphans whose article record is gone)."""
@@ -176,9 +181,7 @@ class Store:
     def finish_deletes(self) -> list[str]:
         """Complete interrupted removals; returns their ids."""
         pending = self.pending_deletes()
-        for article_id in pending:
-            self.articles.delete(ids=[article_id])
-            self.chunks.delete(where={"article_id": article_id})
+        self._drop(pending)
         if pending:
             self._set_meta(deleting="[]")
         return pending
