@@ -16,11 +16,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from rag.config import MAX_K  # the bounds of -k and NEWSDESK_K
+
 STATUS_WIDTH = 9
 PROGRESS_EVERY = 50  # files between progress lines when stderr is not a terminal
-# More passages than this cannot be shown to the LLM (n_ctx) and only make a question slow; the
-# setting NEWSDESK_K has the same bounds (rag/config.py).
-MAX_K = 50
 
 
 def _k_value(text: str) -> int:

@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# More passages than this cannot fit the LLM's context (n_ctx) and only make a question slow.
+MAX_K = 50
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
@@ -39,8 +42,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(Path.home() / ".cache" / "newsdesk", description="Where model exports are kept.")
 
     # Retrieval
-    k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer (more cannot fit the LLM's "
-                   "context and only make a question slow; the -k flag has the same bounds).")
+    k: int = Field(5, ge=1, le=MAX_K, description="Passages handed to the answerer (also the bounds of -k).")
     candidates: int = Field(30, description="Per-retriever candidates before fusion.")
     rrf_k: int = 60
     retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrievers used (for comparisons).")
