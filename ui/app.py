@@ -136,10 +136,6 @@ def article_choices(pipe: Pipeline) -> list[tuple[str, str]]:
             for r in pipe.store.list_articles()]
 
 
-def publisher_choices(pipe: Pipeline) -> list[str]:
-    return sorted({r["publisher"] for r in pipe.store.list_articles() if r.get("publisher")})
-
-
 def model_label(provider: str, model: str) -> str:
     """What the model picker shows: a GGUF's file name, not the operator's folder layout."""
     name = Path(model).name if provider == "llamacpp" else model
@@ -222,7 +218,7 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
     def corpus_outputs() -> tuple[Any, ...]:
         choices = article_choices(pipe)
         return (corpus_summary(pipe), article_rows(pipe), gr.update(choices=choices, value=None),
-                gr.update(choices=publisher_choices(pipe)))
+                gr.update(choices=pipe.publishers()))
 
     def page_outputs() -> tuple[Any, ...]:
         # Filled in when a (logged-in) page loads, never at build time: see the module docstring.
