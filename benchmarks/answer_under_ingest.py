@@ -20,13 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from evals.metrics import percentile as pct  # the project's one percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 BBC = ROOT.parent / "shared" / "corpora" / "bbc" / "business"  # ../shared, read in place
 
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return round(values[min(len(values) - 1, round(q * (len(values) - 1)))], 0) if values else float("nan")
 
 
 def ask_all(pipe, questions: list[str], alive=lambda: True) -> dict[str, list[float]]:

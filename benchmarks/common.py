@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from evals.metrics import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SHARED = Path(os.environ.get("NEWSDESK_SHARED", ROOT.parent / "shared"))
@@ -28,10 +30,9 @@ def questions(n: int = 30) -> list[str]:
 
 
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1)
+    """The one percentile of the project (evals.metrics.percentile), NaN for no values in a table."""
+    got = percentile(values, q)
+    return float("nan") if got is None else got
 
 
 def summary(values: list[float]) -> dict[str, float]:

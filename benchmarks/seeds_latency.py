@@ -12,12 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from evals.metrics import percentile as pct  # the project's one percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
 def main() -> None:
