@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 from evals.datasets import load_jsonl, load_multihop
-from evals.metrics import aggregate, contains, normalize, retrieval, token_f1
+from evals.metrics import aggregate, contains, normalize, percentile, retrieval, token_f1
 from evals.report import README_END, README_START, update_readme
 
 SAMPLE = ROOT / "evals" / "datasets" / "multihop_sample"
@@ -35,6 +35,14 @@ def test_retrieval_hits_and_mrr():
     m = retrieval(passages, [{"a.txt"}, {"u", "B"}])
     assert (m["hits@1"], m["hits@3"], m["hits@10"], m["mrr@10"]) == (0.0, 1.0, 1.0, 0.5)
     assert retrieval(passages, [{"zzz"}])["mrr@10"] == 0.0
+
+
+def test_percentile_interpolates_between_ranks():
+    # The one percentile of the project (evals and benchmarks): linear between the two nearest ranks.
+    assert percentile([4, 1, 3, 2], 0.5) == 2.5
+    assert percentile([10, 20], 0.95) == 19.5
+    assert percentile([7], 0.99) == 7
+    assert percentile([], 0.5) is None
 
 
 def test_aggregate_abstention_and_citations():
