@@ -83,8 +83,8 @@ CLUTTER_BOTTOM = """<aside class="related"><h3>Related stories</h3><ul><li><a hr
 need this winter</a></li><li><a href="/news/y.html">Celebrity chef opens new restaurant</a></li></ul></aside>
 <div class="newsletter">Subscribe to our newsletter for the day's top stories.</div>
 <footer><p>Copyright 2026 Example News Network. All rights reserved.</p><a href="/terms">Terms</a></footer>"""
-CLUTTER_WORDS = ["cookie", "Zephyr", "Advertisement", "Related stories", "Ten gadgets", "Subscribe",
-                 "All rights reserved", "Sign in"]
+CLUTTER_WORDS = ["cookie", "Zephyr", "Advertisement:", "Related stories", "Ten gadgets", "Subscribe to our",
+                 "All rights reserved", "Sign in", "Business Sport"]
 
 
 def page(story: Story, base: str) -> str:
