@@ -159,7 +159,7 @@ def _store_page(resp: Response, item: Item, feed_url: str, settings: Settings, s
         return Outcome(exc.source, "rejected", exc.reason, title=item.title)
     except Exception as exc:  # one bad page must not stop the feed; the reason is reported
         return Outcome(item.link, "rejected", f"failed: {type(exc).__name__}: {exc}", title=item.title)
-    if outcome.status in WRITTEN | {"unchanged"}:
+    if outcome.status in WRITTEN | {"unchanged", "duplicate"}:  # held (a duplicate: as its twin)
         seen[item.link] = {"article_id": outcome.article_id, "etag": resp.etag, "last_modified": resp.last_modified,
                            "signature": item.signature, "feed": feed_url or seen.get(item.link, {}).get("feed", "")}
     if doc.warning and outcome.status != "rejected":

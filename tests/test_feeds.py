@@ -164,8 +164,8 @@ def test_cli_ingest_url_and_path_follow_feeds_unfollow(site, tmp_path, monkeypat
     monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "1")
     monkeypatch.setenv("NEWSDESK_FETCH_DELAY_S", "0")
     store = ["--data-dir", str(tmp_path / "cli")]
-    assert main([*store, "ingest", f"{site.url}/news/korea-talks-possible.html", str(SEEDS / "000_c25ba82d402ee5a4.txt"),
-                 f"{site.url}/missing.html"]) == 0
+    page, seed = f"{site.url}/news/korea-talks-possible.html", str(SEEDS / "000_c25ba82d402ee5a4.txt")
+    assert main([*store, "ingest", page, seed, f"{site.url}/missing.html"]) == 0
     out = capsys.readouterr().out
     assert out.count("added") == 2 and "HTTP 404 Not Found" in out
     assert main([*store, "follow", f"{site.url}/atom.xml", "--every", "2h", "--no-poll"]) == 0
