@@ -156,6 +156,23 @@ def test_follow_state_round_trips_and_backs_off(site, tmp_path):
     assert (data / "feeds.json").read_text() == "{not json"  # never overwritten
 
 
+def test_watcher_thread_brings_new_articles_to_a_running_reader(site, tmp_path):
+    """`serve --watch`: the poller runs in a thread of the reader's process; its questions see the new
+    articles without a restart, because the BM25 index follows the store's revision."""
+    from rag.follow import start_watching
+
+    pipe = make_pipeline(tmp_path / "store", allow_private_urls=True, fetch_delay_s=0)
+    assert pipe.lexical() is not None and pipe.store.counts()["articles"] == 0
+    follow(pipe.settings.data_dir, f"{site.url}/atom.xml", 3600)
+    stop = start_watching(pipe.settings, pipe.store, pipe.embedder)
+    deadline = time.time() + 60
+    while load(pipe.settings.data_dir).feeds[f"{site.url}/atom.xml"].last_fetch == "" and time.time() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    hits = pipe.search("North Korea ambassador to the United Nations", k=3)
+    assert pipe.store.counts()["articles"] == 3 and any("Ja Song Nam" in p.text for p in hits)
+
+
 def test_cli_ingest_url_and_path_follow_feeds_unfollow(site, tmp_path, monkeypatch, capsys):
     from conftest import SEEDS
 
