@@ -68,7 +68,10 @@ class FeedPanel:
 
         def add_feed(url: str) -> tuple[Any, ...]:
             url = check(url)
-            follow(s.data_dir, url, s.feed_every_s)
+            try:
+                follow(s.data_dir, url, s.feed_every_s)
+            except ValueError as exc:  # feeds.json unreadable: said in one line, the file left as it is
+                raise gr.Error(str(exc)) from None
             start = time.monotonic()
             done = poll(s, pipe.store, pipe.embedder, only=[url], force=True, fetcher=Fetcher(s), wait=True) or []
             outcomes: list[Outcome] = [o for _, found in done for o in found]
@@ -79,7 +82,10 @@ class FeedPanel:
 
         def drop_feed(url: str) -> tuple[Any, ...]:
             url = check(url)
-            found = unfollow(s.data_dir, url)
+            try:
+                found = unfollow(s.data_dir, url)
+            except ValueError as exc:
+                raise gr.Error(str(exc)) from None
             note = Outcome(url, "unfollowed" if found else "rejected",
                            "its articles stay" if found else "this feed is not followed")
             return (report_rows([note]), *corpus_outputs(), feeds_html(s))

@@ -70,7 +70,8 @@ def inspector_html(article: Any, citation: dict[str, Any] | None) -> str:
     meta = [
         ("Publisher", article.publisher), ("Author", article.author),
         ("Published", display_date(article.published) or "date unknown"),
-        ("Fetched", str((getattr(article, "extra", None) or {}).get("fetched_at", ""))), ("File", article.file), ("URL", article.url),
+        ("Fetched", str((getattr(article, "extra", None) or {}).get("fetched_at", ""))),  # pages from the web
+        ("File", article.file), ("URL", article.url),
     ]
     rows = "".join(f"<tr><th>{k}</th><td>{escape_html(v)}</td></tr>" for k, v in meta if v)
     text = article.text
