@@ -30,6 +30,10 @@ REDIRECTS = {301, 302, 303, 307, 308}
 CHUNK = 64 * 1024
 
 
+class OutOfTime(Rejected):
+    """The run's time budget (Fetcher.deadline) ran out before this request was sent."""
+
+
 def user_agent() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -59,6 +63,7 @@ class Fetcher:
     """One per poll or ingest run; shared by its threads. Counts what it sent (for reports, benchmarks)."""
 
     settings: Settings
+    deadline: float = 0.0  # time.monotonic() after which nothing more is fetched (0 = no budget)
     requests: int = 0
     conditional: int = 0
     _hosts: dict[str, threading.Lock] = field(default_factory=dict)
@@ -66,6 +71,8 @@ class Fetcher:
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, url: str, etag: str = "", last_modified: str = "") -> Response:
+        if self.deadline and time.monotonic() > self.deadline:
+            raise OutOfTime(url, "the time budget ran out before this was fetched; the next poll fetches it")
         seen = [url]
         for _ in range(MAX_HOPS + 1):
             status, headers, body = self._one(seen[-1], etag, last_modified)

@@ -164,7 +164,8 @@ def _poll_one(feed: Followed, settings: Settings, store: Store, embedder: Senten
         return source.outcomes
     feed.errors, feed.last_ok, feed.next_due = 0, feed.last_fetch, time.time() + feed.every_s
     feed.title = source.title or feed.title
-    if not source.not_modified:
+    # Items skipped for time are not held yet: the feed is then read in full next time, not answered by a 304.
+    if not source.not_modified and not any(o.status == "skipped" for o in source.outcomes):
         feed.etag, feed.last_modified = source.etag, source.last_modified
     feed.added += sum(o.status in {"added", "replaced"} for o in source.outcomes)
     return source.outcomes

@@ -21,7 +21,7 @@ from typing import Any
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
 from rag.feeds import Feed, Item, kind_of, read
-from rag.fetch import Fetcher, Response, is_url
+from rag.fetch import Fetcher, OutOfTime, Response, is_url
 from rag.ingest import ingest_one
 from rag.loaders import RawDoc, Rejected, decode, extract_html
 from rag.metadata import parse_date
@@ -138,6 +138,8 @@ def ingest_item(item: Item, feed_url: str, settings: Settings, store: Store, emb
                        prior["article_id"], item.title)
     try:
         resp = fetcher.get(item.link, *((prior.get("etag", ""), prior.get("last_modified", "")) if held else ("", "")))
+    except OutOfTime as exc:
+        return Outcome(exc.source, "skipped", exc.reason, title=item.title)
     except Rejected as exc:
         return Outcome(exc.source, "rejected", exc.reason, title=item.title)
     if resp.not_modified:

@@ -114,6 +114,18 @@ def test_atom_sitemap_and_local_feed_file(polled, site, tmp_path):
     assert stored and all(o.status == "unchanged" for o in stored)  # same URLs, same text: nothing new
 
 
+def test_out_of_time_items_are_skipped_for_the_next_poll(site, polled):
+    from rag.web import ingest_feed
+
+    pipe, _ = polled
+    fetcher = Fetcher(pipe.settings)
+    feed = read(fetcher.get(f"{site.url}/atom.xml").body, "atom")
+    fetcher.deadline = 1.0  # long past: a reader's follow in the UI ran out of its time budget
+    seen: dict = {}
+    outcomes = ingest_feed(feed, "atom", pipe.settings, pipe.store, pipe.embedder, fetcher, seen)
+    assert [o.status for o in outcomes] == ["skipped"] * 3 and seen == {} and fetcher.requests == 1
+
+
 def test_bad_xml_and_entities_are_one_line(site, tmp_path):
     fetcher = Fetcher(make_settings(tmp_path, allow_private_urls=True, fetch_delay_s=0))
     with pytest.raises(Rejected, match="malformed feed XML"):

@@ -73,7 +73,9 @@ class FeedPanel:
             except ValueError as exc:  # feeds.json unreadable: said in one line, the file left as it is
                 raise gr.Error(str(exc)) from None
             start = time.monotonic()
-            done = poll(s, pipe.store, pipe.embedder, only=[url], force=True, fetcher=Fetcher(s), wait=True) or []
+            # Within the upload time budget: what is not reached is fetched by the next poll (--watch).
+            fetcher = Fetcher(s, deadline=start + s.ui_upload_timeout_s)
+            done = poll(s, pipe.store, pipe.embedder, only=[url], force=True, fetcher=fetcher, wait=True) or []
             outcomes: list[Outcome] = [o for _, found in done for o in found]
             pipe.lexical()  # BM25 takes in the new articles now, not on the next question
             note = Outcome(url, "followed", f"read in {time.monotonic() - start:.1f} s; polled every "
