@@ -4,9 +4,9 @@
     NEWSDESK_ALLOW_PRIVATE_URLS=1 .venv/bin/newsdesk follow http://127.0.0.1:8765/rss.xml
 
 It serves an RSS 2.0 feed (/rss.xml: dc:creator, RFC 822 pubDate, CDATA), an Atom feed (/atom.xml) and
-a news sitemap (/news-sitemap.xml), article pages (/news/<slug>.html) wrapped in the usual clutter (nav,
-ads, related links, a cookie banner, a footer), and the failure cases: an item without a link, a 404,
-a 500, a redirect loop, a PDF, a 30 MB page, an unreachable host and a malformed feed (/broken.xml).
+a news sitemap (/news-sitemap.xml, listed by /sitemap-index.xml), article pages (/news/<slug>.html)
+wrapped in the usual clutter (nav, ads, related links, a cookie banner, a footer), and the failure
+cases: an item without a link, a 404, a 500, a redirect loop, a PDF, a 30 MB page, an unreachable host and a malformed feed (/broken.xml).
 The stories are the seed articles in seeds/ and BBC articles read in place from ../shared/corpora/bbc/
 (never copied). Every response has an ETag and a Last-Modified; the site counts requests per path,
 the conditional ones and the 304s.
@@ -188,6 +188,10 @@ class Site:
         if path in feeds:
             kind, build = feeds[path]
             return 200, kind, build(self).encode(), {}
+        if path == "/sitemap-index.xml":
+            return 200, "application/xml", ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.'
+                                            f'sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{self.url}/news-sitemap'
+                                            '.xml</loc></sitemap></sitemapindex>').encode(), {}
         if path == "/broken.xml":
             return 200, "application/rss+xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>Oops</titl' \
                                                b"e><item><title>Half <b>an item</item></chan", {}

@@ -108,8 +108,10 @@ def test_atom_sitemap_and_local_feed_file(polled, site, tmp_path):
                                                                                       "Example News")
     local = tmp_path / "feed.xml"
     local.write_text(rss(site))
-    outcomes = ingest_targets([str(local), f"{site.url}/news-sitemap.xml"], pipe.settings, pipe.store,
+    before = site.requests["/news-sitemap.xml"]
+    outcomes = ingest_targets([str(local), f"{site.url}/sitemap-index.xml"], pipe.settings, pipe.store,
                               pipe.embedder, fetcher, {})
+    assert site.requests["/news-sitemap.xml"] == before + 1  # read through the index
     stored = [o for o in outcomes if o.source.startswith(f"{site.url}/news/")]
     assert stored and all(o.status == "unchanged" for o in stored)  # same URLs, same text: nothing new
 
