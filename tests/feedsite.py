@@ -6,7 +6,8 @@
 It serves an RSS 2.0 feed (/rss.xml: dc:creator, RFC 822 pubDate, CDATA), an Atom feed (/atom.xml) and
 a news sitemap (/news-sitemap.xml, listed by /sitemap-index.xml), article pages (/news/<slug>.html)
 wrapped in the usual clutter (nav, ads, related links, a cookie banner, a footer), and the failure
-cases: an item without a link, a 404, a 500, a redirect loop, a PDF, a 30 MB page, an unreachable host and a malformed feed (/broken.xml).
+cases: an item without a link, a 404, a 500, a redirect loop, a PDF, a 30 MB page, an unreachable
+host and a malformed feed (/broken.xml).
 The stories are the seed articles in seeds/ and BBC articles read in place from ../shared/corpora/bbc/
 (never copied). Every response has an ETag and a Last-Modified; the site counts requests per path,
 the conditional ones and the 304s.
