@@ -1,4 +1,5 @@
-"""`newsdesk` command line: ingest, remove, check, articles, search, ask, chat, serve.
+"""`newsdesk` command line: ingest, remove, check, articles, search, ask, chat, serve (and, in
+rag/feeds_cli.py, follow, unfollow, feeds, watch).
 
 Output for machines (--json) goes to stdout only; progress and messages go to stderr. Expected
 problems (bad input, unreachable server) end in a one-line message, never a traceback.
@@ -63,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update articles from files and folders")
-    p.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
+    p.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH_OR_URL",
+                   help="files, folders, article URLs, RSS/Atom feed or sitemap URLs, local .xml feed files")
     p.add_argument("--sync", action="store_true", help="also remove stored articles whose files are gone")
     p.add_argument("--json", action="store_true", help="print the per-file report as JSON")
 
@@ -87,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to bind (default: NEWSDESK_UI_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: NEWSDESK_UI_PORT, 7860)")
     p.add_argument("--ingest", nargs="*", type=Path, default=[], help="ingest these paths first (idempotent)")
+    p.add_argument("--watch", action="store_true", help="poll the followed feeds in the background (`newsdesk follow`)")
+
+    from rag.feeds_cli import add_parsers
+
+    add_parsers(sub)
 
     p = sub.add_parser("eval", help="run the eval suite and write a report")
     from evals.runner import add_arguments
@@ -138,11 +145,13 @@ def run(args: argparse.Namespace) -> int:
         return run_eval(args, settings)
     from contextlib import nullcontext
 
+    from rag.feeds_cli import HANDLERS as FEED_HANDLERS
     from rag.pipeline import load_pipeline
     from rag.writelock import write_lock
 
     handler = {"ingest": cmd_ingest, "remove": cmd_remove, "check": cmd_check, "articles": cmd_articles,
-               "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}[args.command]
+               "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve,
+               **FEED_HANDLERS}[args.command]
     # Writers take the lock before they even open the store: opening a fresh one creates it.
     writes = args.command in {"ingest", "remove", "check"}  # check reads a store no writer is changing
     with write_lock(settings.data_dir, settings.write_lock_timeout_s) if writes else nullcontext():
@@ -187,10 +196,14 @@ def progress_lines(out: Any, every: int = PROGRESS_EVERY) -> Callable[[int, int,
 
 
 def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
+    from rag.feeds_cli import ingest_web, split_targets
     from rag.ingest import ingest
 
     progress = None if sys.stderr.isatty() else progress_lines(sys.stderr)
-    outcomes = ingest(args.paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync, progress=progress)
+    paths, urls = split_targets(args.paths)
+    outcomes = ingest(paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync,
+                      progress=progress) if paths else []
+    outcomes += ingest_web(urls, pipe) if urls else []
     pipe.lexical()  # the BM25 index takes in what changed now, not on the next question
     if args.json:
         # backslashreplace: a file name that is not UTF-8 comes out as a JSON \\udcNN escape, not a crash
@@ -413,6 +426,12 @@ def cmd_serve(args: argparse.Namespace, pipe: Any) -> int:
         print_report(ingest(args.ingest, pipe.settings, pipe.store, pipe.embedder, progress=progress), out=sys.stderr)
     from ui.app import launch
 
+    if args.watch:  # new articles show without a restart: readers re-read the store when its revision changes
+        from rag.feeds_cli import print_feed_report
+        from rag.follow import start_watching
+
+        start_watching(pipe.settings, pipe.store, pipe.embedder,
+                       report=lambda feed, outcomes: print_feed_report(feed, outcomes, out=sys.stderr))
     host, port = args.host or pipe.settings.ui_host, args.port or pipe.settings.ui_port
     print(f"newsdesk: serving on http://{host}:{port} (Ctrl-C stops)", file=sys.stderr)
     launch(pipe.settings, pipe, host=host, port=port)

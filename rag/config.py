@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     ingest_yield_max_s: float = Field(
         30.0, description="Longest an ingest pauses, between articles, while questions are answered (0 = never).")
 
+    # Following news sources (rag.fetch, rag.follow). Nothing is fetched unless a URL is given or followed.
+    allow_private_urls: bool = Field(False, description="Fetch URLs whose host is a private, loopback or "
+                                     "link-local address (off: a feed must not make newsdesk probe its own network).")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Connect and read timeout of one web request.")
+    fetch_delay_s: float = Field(1.0, ge=0, description="Pause between two requests to one host (one at a time).")
+    max_page_mb: float = Field(5.0, gt=0, description="Largest page or feed read; a longer body is cut off "
+                               "and rejected.")
+    feed_every_s: float = Field(1800.0, ge=1, description="How often a followed feed is polled when `follow` "
+                                "gives no --every.")
+
     # Embeddings
     embedding_model: str = Field("", description="Path or name; empty = the bundled all-MiniLM-L6-v2.")
     # Small length-sorted batches stay in cache: 4 was fastest for both backends here.
@@ -78,6 +88,9 @@ class Settings(BaseSettings):
                               "used first out).")
     ui_allow_remove: bool = Field(False, description="Let UI readers remove articles and replace a stored "
                                   "article by uploading other text under its id.")
+    ui_allow_feeds: bool = Field(False, description="Let UI readers follow and unfollow feeds (the server then "
+                                 "fetches URLs a reader gives; private addresses stay refused unless "
+                                 "NEWSDESK_ALLOW_PRIVATE_URLS).")
     ui_max_upload_mb: float = Field(2.0, gt=0, description="Largest file a reader may upload in the UI.")
     ui_max_upload_total_mb: float = Field(8.0, gt=0, description="Largest total of one upload in the UI.")
     ui_upload_timeout_s: float = Field(120.0, gt=0, description="An upload stops ingesting after this long; "

@@ -57,6 +57,8 @@ def parse(raw: RawDoc) -> Article:
     published = parse_date(known.get("published", "")) or header.get("published") or dateline.get("published", "")
     if raw.fmt == "record":
         article_id = record_id(known.get("url", ""), content_hash(body))
+    elif raw.fmt == "web":
+        article_id = web_id(raw.source_path)
     else:
         article_id = f"{Path(raw.file).stem}-{hashlib.sha256(raw.source_path.encode()).hexdigest()[:8]}"
     fields = {
@@ -93,6 +95,11 @@ def record_id(url: str, text_hash: str) -> str:
     article's id is "<file stem>-<8 hex>" and a file name cannot contain "/", so they never meet."""
     key = f"url:{url}" if url else f"text:{text_hash}"
     return "rec/" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def web_id(url: str) -> str:
+    """A fetched page's id: a hash of the URL it was fetched from (rag.web), under "web/"."""
+    return "web/" + hashlib.sha256(f"url:{url}".encode()).hexdigest()[:16]
 
 
 def same_origin(stored: Article, new: Article, record: bool) -> bool:

@@ -7,7 +7,8 @@ the models are shared, and questions wait in Gradio's queue (NEWSDESK_UI_CONCURR
 A reader is not the operator. A reader picks a model only among NEWSDESK_UI_MODELS (never a path or a
 host of their own), uploads within the NEWSDESK_UI_MAX_UPLOAD_* and time budgets in their own queue,
 adds articles but replaces or removes none unless NEWSDESK_UI_ALLOW_REMOVE is on, and sends files,
-never URLs for the server to fetch. The page built here holds no corpus data: the article list, the
+never URLs for the server to fetch (unless the operator turns on NEWSDESK_UI_ALLOW_FEEDS:
+ui/feeds_tab.py). The page built here holds no corpus data: the article list, the
 publishers and the models are filled in when a logged-in page loads (the login page embeds the
 built config's API description, dropdown choices included).
 """
@@ -30,6 +31,7 @@ from rag.ingest import ingest, remove
 from rag.pipeline import Pipeline
 from rag.retrieve import Filters
 from rag.types import Outcome
+from ui.feeds_tab import FeedPanel
 from ui.render import (
     CSS,
     JS,
@@ -325,6 +327,7 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
                         view = gr.Button("Open article", elem_id="nd-open")
                         drop = gr.Button("Remove article", variant="stop", elem_id="nd-remove",
                                          visible=s.ui_allow_remove)
+                    feed_panel = FeedPanel(s)  # lists the followed feeds; follow/unfollow if the operator allows
                 with gr.Tab("Settings"):
                     # Only what the operator offers (NEWSDESK_UI_MODELS); Session.resolve checks every pick.
                     provider = gr.Dropdown([], label="LLM provider", allow_custom_value=True)
@@ -352,6 +355,7 @@ def create_app(pipe: Pipeline) -> gr.Blocks:
         drop.click(remove_article, which, [report, *corpus], api_name="remove", concurrency_id="remove",
                    concurrency_limit=1)
         app.load(page_outputs, None, [*corpus, provider, model], api_name=False)
+        feed_panel.wire(app, pipe, report, corpus, corpus_outputs, report_rows)
     return app
 
 

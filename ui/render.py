@@ -68,7 +68,9 @@ def inspector_html(article: Any, citation: dict[str, Any] | None) -> str:
     if article is None:
         return "<div class='nd-inspector nd-empty'>Click a citation [n] to see the passage it came from.</div>"
     meta = [
-        ("Publisher", article.publisher), ("Author", article.author), ("Published", display_date(article.published)),
+        ("Publisher", article.publisher), ("Author", article.author),
+        ("Published", display_date(article.published) or "date unknown"),
+        ("Fetched", str((getattr(article, "extra", None) or {}).get("fetched_at", ""))),  # pages from the web
         ("File", article.file), ("URL", article.url),
     ]
     rows = "".join(f"<tr><th>{k}</th><td>{escape_html(v)}</td></tr>" for k, v in meta if v)
