@@ -114,3 +114,15 @@ def test_k_setting_outside_1_to_50_is_refused(env, monkeypatch, k):
     monkeypatch.setenv("NEWSDESK_K", k)
     out = nd(env, "search", "--json", "drill")
     assert refused(out, "bad setting NEWSDESK_K"), out
+
+
+def test_every_setting_is_documented_in_the_readme():
+    # The operator's reference is the README's Configuration table: a setting missing there is one
+    # nobody can find.
+    from conftest import ROOT
+
+    from rag.config import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f"NEWSDESK_{name.upper()}" for name in Settings.model_fields if f"NEWSDESK_{name.upper()}" not in readme]
+    assert missing == []
