@@ -52,7 +52,8 @@ def test_switching_models_keeps_each_models_prefix(tmp_path):
     path = make_settings(tmp_path).gguf_path()
     reference = full_reads(path)
     # Another context size is another llama.cpp model instance (rag.llm._llama), as a UI model switch is.
-    first, second = LlamaCppChat(model_path=path, max_tokens=24), LlamaCppChat(model_path=path, n_ctx=1024, max_tokens=24)
+    first = LlamaCppChat(model_path=path, max_tokens=24)
+    second = LlamaCppChat(model_path=path, n_ctx=1024, max_tokens=24)
     ask(first, *FACTS[1])
     ask(second, *FACTS[1])
     for i in (0, 1):
