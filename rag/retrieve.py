@@ -42,7 +42,9 @@ class Shared:
     cosines: np.ndarray | None = None
     passages: dict[str, Passage] = field(default_factory=dict)
 
-    def read(self, store: Store, ids: list[str]) -> list[Passage]:
+    def read(self, store: Store, lexical: LexicalIndex, ids: list[str]) -> list[Passage]:
+        """The passages, from this question's earlier reads, else the local index, else Chroma."""
+        self.passages.update(lexical.passages([cid for cid in ids if cid not in self.passages]))
         missing = [cid for cid in ids if cid not in self.passages]
         self.passages.update({p.chunk_id: p for p in store.get_chunks(missing)})
         return [fresh(self.passages[cid]) for cid in ids if cid in self.passages]
@@ -105,7 +107,7 @@ def hybrid(
     # the list short.
     fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
-    by_id.update({p.chunk_id: p for p in shared.read(store, missing)})
+    by_id.update({p.chunk_id: p for p in shared.read(store, lexical, missing)})
     ranked = []
     for cid, score in fused:
         if cid in by_id:
