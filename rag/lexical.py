@@ -95,12 +95,6 @@ class LexicalIndex:
         scoring of all chunks."""
         return scores * mask if mask is not None else scores
 
-    def cosines(self, vector: list[float]) -> np.ndarray:
-        """Cosine of every chunk with `vector` (computed once per question, shared by its sub-queries)."""
-        if not len(self.vectors):
-            return np.zeros(0, dtype=np.float32)
-        return self.vectors @ np.asarray(vector, dtype=np.float32)
-
     def search(self, query: str, n: int, mask: np.ndarray | None = None,
                scores: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top-n (chunk id, score) with score > 0; `mask` (0/1 per chunk) applies filters."""
@@ -127,14 +121,12 @@ class LexicalIndex:
         found = [self.vocab.get(t) for t in terms(text)]
         return bool(found) and all(i is not None and i < len(self._df) and self._df[i] > 0 for i in found)
 
-    def nearest(self, vector: list[float], n: int, mask: np.ndarray,
-                cosines: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Exact top-n (chunk id, cosine) among the chunks `mask` keeps; `cosines` (of every chunk with
-        `vector`, from `cosines`) saves the product when several filters search for one question."""
+    def nearest(self, vector: list[float], n: int, mask: np.ndarray) -> list[tuple[str, float]]:
+        """Exact top-n (chunk id, cosine) among the chunks `mask` keeps."""
         rows = np.flatnonzero(mask)
         if not len(rows) or not len(self.vectors):
             return []
-        sims = cosines[rows] if cosines is not None else self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+        sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
         top = np.argsort(-sims, kind="stable")[:n]
         return [(self.ids[rows[i]], float(sims[i])) for i in top]
 

@@ -33,13 +33,11 @@ class Filters:
 
 @dataclass
 class Shared:
-    """Work the sub-queries of one question share (rag.pipeline): the BM25 score of every chunk, the cosine
-    of every chunk's vector with the question, and the passages already read from the store. A filter
-    is then a mask over the same scores, and no chunk is read twice. Each sub-query gets copies of the
-    passages (retrieval sets their score, rank and copies folded in)."""
+    """Work the sub-queries of one question share (rag.pipeline): the BM25 score of every chunk (a filter
+    is then a mask over it) and the passages already built, so no chunk is read twice. Each sub-query
+    gets copies of the passages (retrieval sets their score, rank and copies folded in)."""
 
     bm25: np.ndarray | None = None
-    cosines: np.ndarray | None = None
     passages: dict[str, Passage] = field(default_factory=dict)
 
     def read(self, store: Store, lexical: LexicalIndex, ids: list[str]) -> list[Passage]:
@@ -79,7 +77,7 @@ def hybrid(
 ) -> list[Passage]:
     """Top-k passages. With `rerank_pool` (hybrid mode), that many fused candidates are reordered by
     rag.rerank before the cut. `shared`: the scores and passages other sub-queries of the question
-    already have (its cosines must be those of `query_vector`)."""
+    already have."""
     filters = filters or Filters()
     shared = shared or Shared()
     mask = lexical.mask(*filters.keys())
@@ -90,7 +88,7 @@ def hybrid(
     elif mask is not None:
         # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why); texts are
         # fetched once, after fusion, for the candidates that survive it.
-        cosine = dict(lexical.nearest(query_vector, candidates, mask, shared.cosines))
+        cosine = dict(lexical.nearest(query_vector, candidates, mask))
         dense_ids = list(cosine)
     else:
         dense = store.dense(query_vector, candidates)
