@@ -121,6 +121,11 @@ def _names(names: list[set[str]], question: str) -> str:
 
 
 def render_evidence(evidence: list[Evidence]) -> str:
+    """The evidence as the LLM reads it. One sentence goes in bare: a number, outlet and date cost up to
+    ~20 prompt tokens a question (read before the first token), and a name or date the model took from
+    them would fail the support check anyway (it is not in the cited sentence)."""
+    if len(evidence) == 1:
+        return " ".join(evidence[0].text.split())
     lines = []
     for i, e in enumerate(evidence, 1):
         where = ", ".join(x for x in (e.passage.publisher, e.passage.published) if x)

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     n_ctx: int = 2048
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_timeout_s: float = 120.0
+    llm_prefix_cache: bool = Field(True, description="llamacpp: keep the prompt's fixed head evaluated between "
+                                   "questions (off: every prompt is read in full).")
     # The tiny default model answers best from one sentence; larger models can take more.
     evidence_sentences: int = Field(1, description="Evidence sentences shown to the LLM.")
     min_relevance: float = Field(0.45, description="Below this evidence score the answer abstains.")

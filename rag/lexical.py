@@ -1,6 +1,8 @@
 """The local index of the stored chunks: BM25, plus a copy of their vectors for filtered dense
 search (float16 on disk, float32 in memory: 154 MB at 100k chunks); persisted next to the Chroma store
-and updated incrementally.
+and updated incrementally. It also holds each chunk's text and its article's metadata, so retrieval
+builds its passages without reading Chroma (a read of ~30 chunks by id was ~40% of a question's
+retrieval time at 10k chunks); ~75 MB more at 100k chunks.
 
 Why a copy of the vectors: Chroma answers an unfiltered nearest-neighbour query in ~3 ms here, but one
 filtered by publisher or date in 18-65 ms (10k-35k chunks), and a question naming two outlets makes
@@ -27,8 +29,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from rag.store import Store
+from rag.store import ARTICLE_FIELDS, Store, passage
 from rag.text import terms
+from rag.types import Passage
 
 K1, B = 1.5, 0.75
 FETCH = 200  # articles per store read while refreshing
@@ -45,6 +48,11 @@ class LexicalIndex:
     vocab: dict[str, int]
     versions: dict[str, str]  # article id -> version indexed
     vectors: np.ndarray  # one row per chunk, normalised (dot product = cosine); float16 on disk, float32 here
+    # What a retrieved passage shows, so retrieval reads no chunk text from Chroma: per chunk its text and
+    # (start, end) in the article, per article its metadata (ARTICLE_FIELDS, as stored with every chunk).
+    texts: list[str] = field(default_factory=list)
+    spans: list[list[int]] = field(default_factory=list)
+    article_meta: dict[str, dict[str, str]] = field(default_factory=dict)
     positions: dict[str, int] = field(init=False, repr=False)
     _columns: sparse.csc_matrix = field(init=False, repr=False)
     _doc_len: np.ndarray = field(init=False, repr=False)
@@ -79,7 +87,13 @@ class LexicalIndex:
             df = b - a
             idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
             out[rows] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * self._doc_len[rows] / avg))
-        return out * mask if mask is not None else out
+        return self.masked(out, mask)
+
+    @staticmethod
+    def masked(scores: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Scores of the chunks a filter keeps (0 for the rest): one question's sub-queries share one
+        scoring of all chunks."""
+        return scores * mask if mask is not None else scores
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None,
                scores: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -116,6 +130,17 @@ class LexicalIndex:
         top = np.argsort(-sims, kind="stable")[:n]
         return [(self.ids[rows[i]], float(sims[i])) for i in top]
 
+    def passages(self, chunk_ids: list[str]) -> dict[str, Passage]:
+        """The chunks as retrieval returns them (score 0), the same as Store.get_chunks gives."""
+        out = {}
+        for cid in chunk_ids:
+            i = self.positions.get(cid)
+            if i is not None and i < len(self.texts):
+                meta = {**self.article_meta.get(self.article_ids[i], {}), "article_id": self.article_ids[i],
+                        "start": self.spans[i][0], "end": self.spans[i][1]}
+                out[cid] = passage(cid, self.texts[i], meta, 0.0)
+        return out
+
     def vectors_of(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         return {c: self.vectors[self.positions[c]] for c in chunk_ids if c in self.positions}
 
@@ -135,7 +160,7 @@ class LexicalIndex:
 
 def empty() -> LexicalIndex:
     return LexicalIndex("", [], [], [], np.zeros(0, dtype=np.int64), sparse.csr_matrix((0, 0), dtype=np.float32),
-                        {}, {}, np.zeros((0, 0), dtype=np.float32))
+                        {}, {}, np.zeros((0, 0), dtype=np.float32), [], [], {})
 
 
 def version(meta: dict[str, Any]) -> str:
@@ -158,6 +183,9 @@ def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
     article_ids = [x for x, k in zip(index.article_ids, keep, strict=True) if k]
     pubs = [x for x, k in zip(index.publisher_keys, keep, strict=True) if k]
     dates = list(index.date_keys[keep])
+    texts = [x for x, k in zip(index.texts, keep, strict=True) if k]
+    spans = [x for x, k in zip(index.spans, keep, strict=True) if k]
+    article_meta = {a: m for a, m in index.article_meta.items() if a not in gone}
     vectors = [index.vectors[keep]] if len(index.vectors) else []
     vocab = dict(index.vocab)
     data: list[np.ndarray] = []
@@ -179,6 +207,10 @@ def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
             article_ids.append(str(meta.get("article_id", "")))
             pubs.append(str(meta.get("publisher_key", "")))
             dates.append(int(meta.get("published_key", -1)))
+            texts.append(doc)
+            spans.append([int(meta.get("start", 0)), int(meta.get("end", 0))])
+            article_meta.setdefault(str(meta.get("article_id", "")),
+                                    {f: str(meta.get(f) or "") for f in ARTICLE_FIELDS if meta.get(f)})
     old = index.tf[keep] if index.tf.shape[0] else sparse.csr_matrix((0, len(vocab)), dtype=np.float32)
     old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(vocab)))
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -188,7 +220,7 @@ def refresh(index: LexicalIndex | None, store: Store) -> LexicalIndex:
     versions = {a: v for a, v in index.versions.items() if a not in gone} | {a: current[a] for a in todo}
     stacked = np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
     return LexicalIndex(revision, ids, article_ids, pubs, np.array(dates, dtype=np.int64),
-                        sparse.vstack([old, new], format="csr"), vocab, versions, stacked)
+                        sparse.vstack([old, new], format="csr"), vocab, versions, stacked, texts, spans, article_meta)
 
 
 def build(store: Store) -> LexicalIndex:
@@ -205,6 +237,7 @@ def save(index: LexicalIndex, folder: Path) -> None:
     (tmp / "meta.json").write_text(json.dumps({
         "revision": index.revision, "ids": index.ids, "article_ids": index.article_ids,
         "publisher_keys": index.publisher_keys, "vocab": list(index.vocab), "versions": index.versions,
+        "texts": index.texts, "spans": index.spans, "article_meta": index.article_meta,
     }))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)  # readers see the old index or the new one, never half of one
@@ -217,7 +250,7 @@ def load(folder: Path) -> LexicalIndex | None:
         tf = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
         return LexicalIndex(meta["revision"], meta["ids"], meta["article_ids"], meta["publisher_keys"],
                             arrays["date_keys"], tf, {t: i for i, t in enumerate(meta["vocab"])}, meta["versions"],
-                            arrays["vectors"])
+                            arrays["vectors"], meta["texts"], meta["spans"], meta["article_meta"])
     except (OSError, ValueError, KeyError):
         return None  # missing, old format or damaged: rebuilt from the store
 

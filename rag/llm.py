@@ -10,6 +10,7 @@ prompt and chain serve every one of them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -60,6 +61,21 @@ def _llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
 _LOCK = threading.Lock()
 
 
+def prompt_stats(model: Any) -> dict[str, float]:
+    """Prompt tokens llama.cpp evaluated since the last reset_stats, and the time it took (its own
+    counters: what the prefix reuse below skipped is not in them)."""
+    import llama_cpp.llama_cpp as api
+
+    perf = api.llama_perf_context(model._ctx.ctx)
+    return {"evaluated": int(perf.n_p_eval), "prompt_eval_ms": round(float(perf.t_p_eval_ms), 1)}
+
+
+def reset_stats(model: Any) -> None:
+    import llama_cpp.llama_cpp as api
+
+    api.llama_perf_context_reset(model._ctx.ctx)
+
+
 class LlamaCppChat(BaseChatModel):
     """Chat model over an in-process llama.cpp model, with the GGUF's own chat template."""
 
@@ -68,7 +84,12 @@ class LlamaCppChat(BaseChatModel):
     n_threads: int = 2
     temperature: float = 0.0
     max_tokens: int = 96
+    # The fixed head of every prompt (system text, template opening) stays evaluated in the context:
+    # llama-cpp-python 0.3.36's generate() keeps the last prompt's tokens and evaluates only what follows
+    # the longest common prefix. False drops the context first, so every prompt is read in full (for A/B).
+    prefix_cache: bool = True
     _model: Any = PrivateAttr(default=None)
+    _stats: dict[str, float] = PrivateAttr(default_factory=dict)
 
     @property
     def _llm_type(self) -> str:
@@ -78,6 +99,19 @@ class LlamaCppChat(BaseChatModel):
         if self._model is None:
             self._model = _llama(self.model_path, self.n_ctx, self.n_threads)
         return self._model
+
+    def _ready(self) -> Any:
+        """The model, its counters reset; without the prefix cache, its context emptied too."""
+        model = self._client()
+        if not self.prefix_cache:
+            model.reset()  # n_tokens = 0: the next prompt shares no prefix with the context
+        reset_stats(model)
+        return model
+
+    @property
+    def last_stats(self) -> dict[str, float]:
+        """Of the last call: prompt tokens llama.cpp evaluated (those past the cached prefix) and their ms."""
+        return dict(self._stats)
 
     def _call_args(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
         return {
@@ -90,15 +124,22 @@ class LlamaCppChat(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         with _LOCK:
-            out = self._client().create_chat_completion(**self._call_args(messages, stop))
+            model = self._ready()
+            out = model.create_chat_completion(**self._call_args(messages, stop))
+            self._stats = prompt_stats(model)
         text = out["choices"][0]["message"]["content"] or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         with _LOCK:
-            for part in self._client().create_chat_completion(stream=True, **self._call_args(messages, stop)):
+            model = self._ready()
+            self._stats, start = {}, time.perf_counter()
+            for part in model.create_chat_completion(stream=True, **self._call_args(messages, stop)):
                 token = part["choices"][0]["delta"].get("content") or ""
+                if not self._stats:  # the first part comes after the prompt was read and a token sampled
+                    self._stats = prompt_stats(model) | {"to_first_token_ms": round((time.perf_counter() - start)
+                                                                                     * 1000, 1)}
                 if token:
                     if run_manager:
                         run_manager.on_llm_new_token(token)
@@ -108,7 +149,8 @@ class LlamaCppChat(BaseChatModel):
 def make_llm(settings: Settings) -> BaseChatModel:
     if settings.provider == "llamacpp":
         return LlamaCppChat(model_path=settings.gguf_path(), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                            temperature=settings.temperature, max_tokens=settings.max_tokens)
+                            temperature=settings.temperature, max_tokens=settings.max_tokens,
+                            prefix_cache=settings.llm_prefix_cache)
     if settings.provider == "ollama":
         from langchain_ollama import ChatOllama
 

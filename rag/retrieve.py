@@ -4,7 +4,7 @@ after the cut)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,6 +31,27 @@ class Filters:
         return [publisher_key(p) for p in self.publishers if p.strip()], after, before
 
 
+@dataclass
+class Shared:
+    """Work the sub-queries of one question share (rag.pipeline): the BM25 score of every chunk (a filter
+    is then a mask over it) and the passages already built, so no chunk is read twice. Each sub-query
+    gets copies of the passages (retrieval sets their score, rank and copies folded in)."""
+
+    bm25: np.ndarray | None = None
+    passages: dict[str, Passage] = field(default_factory=dict)
+
+    def read(self, store: Store, lexical: LexicalIndex, ids: list[str]) -> list[Passage]:
+        """The passages, from this question's earlier reads, else the local index, else Chroma."""
+        self.passages.update(lexical.passages([cid for cid in ids if cid not in self.passages]))
+        missing = [cid for cid in ids if cid not in self.passages]
+        self.passages.update({p.chunk_id: p for p in store.get_chunks(missing)})
+        return [fresh(self.passages[cid]) for cid in ids if cid in self.passages]
+
+
+def fresh(p: Passage) -> Passage:
+    return replace(p, also_in=[dict(a) for a in p.also_in])
+
+
 def rrf(rankings: list[list[str]], rrf_k: int) -> list[tuple[str, float]]:
     """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (rrf_k + rank of d)."""
     scores: dict[str, float] = {}
@@ -52,10 +73,13 @@ def hybrid(
     filters: Filters | None = None,
     mode: str = "hybrid",
     rerank_pool: int = 0,
+    shared: Shared | None = None,
 ) -> list[Passage]:
     """Top-k passages. With `rerank_pool` (hybrid mode), that many fused candidates are reordered by
-    rag.rerank before the cut."""
+    rag.rerank before the cut. `shared`: the scores and passages other sub-queries of the question
+    already have."""
     filters = filters or Filters()
+    shared = shared or Shared()
     mask = lexical.mask(*filters.keys())
     by_id: dict[str, Passage] = {}
     if mode == "bm25":
@@ -69,16 +93,19 @@ def hybrid(
     else:
         dense = store.dense(query_vector, candidates)
         cosine = {p.chunk_id: p.score for p in dense}
+        shared.passages.update({p.chunk_id: fresh(p) for p in dense})
         by_id = {p.chunk_id: p for p in dense}
         dense_ids = list(cosine)
-    lex_scores = lexical.scores(query, mask) if mode != "dense" else None
+    lex_scores = None
+    if mode != "dense":
+        lex_scores = lexical.scores(query, mask) if shared.bm25 is None else lexical.masked(shared.bm25, mask)
     lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
     rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
     fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
-    by_id.update({p.chunk_id: p for p in store.get_chunks(missing)})
+    by_id.update({p.chunk_id: p for p in shared.read(store, lexical, missing)})
     ranked = []
     for cid, score in fused:
         if cid in by_id:

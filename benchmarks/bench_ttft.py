@@ -1,0 +1,87 @@
+"""Warm time to the first answer token, and where it goes, with the LLM's prefix cache on and off.
+
+    .venv/bin/python benchmarks/bench_ttft.py [--store DIR] [--questions N]
+
+Each question is answered twice in a row, first with the cache, then without (which empties the
+context): so each cached run follows another question's prompt and shares only the fixed head with it,
+as in use, and both runs of a question meet about the same load from other processes. The first
+token's time is split into retrieval, evidence selection, the checks before the LLM, and the LLM's
+own part: prompt evaluation (llama.cpp's counters: the tokens it actually evaluated) and the rest
+(template, tokenizing, first decode). The two runs' drafts must be identical (temperature 0): the
+cache may only change how fast, never what.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import WORK, questions, summary, table, write  # noqa: E402
+
+
+def one(pipe, question: str, cached: bool) -> dict | None:  # noqa: ANN001
+    from rag.answer import answer
+
+    llm = pipe.llm()
+    llm.prefix_cache = cached
+    start, first = time.perf_counter(), []
+    result = answer(question, pipe, on_token=lambda _: first or first.append(time.perf_counter() - start))
+    if not first:
+        return None  # answered without the LLM (abstained, consensus, verdict)
+    t, stats = result["timings_ms"], llm.last_stats
+    ttft = first[0] * 1000
+    llm_ms = stats["to_first_token_ms"]
+    return {"ttft": ttft, "retrieve": t["retrieve"], "evidence": t["evidence"],
+            "checks": ttft - t["retrieve"] - t["evidence"] - llm_ms, "llm": llm_ms,
+            "prompt_eval": stats["prompt_eval_ms"], "first_decode_etc": llm_ms - stats["prompt_eval_ms"],
+            "evaluated": stats["evaluated"], "draft": result["draft"]}
+
+
+def main() -> None:
+    from rag.config import Settings
+    from rag.pipeline import load_pipeline
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", type=Path, default=WORK / "multihop")
+    parser.add_argument("--questions", type=int, default=60)
+    parser.add_argument("--dataset", type=Path, help="a newsdesk .jsonl dataset (default: the MultiHop dev questions)")
+    args = parser.parse_args()
+    pipe = load_pipeline(Settings(data_dir=args.store, _env_file=None))
+    qs = questions(args.questions) if args.dataset is None else [
+        json.loads(line)["question"] for line in args.dataset.read_text().splitlines() if line.strip()][:args.questions]
+    one(pipe, qs[0], True)  # warm-up: models loaded, BM25 index read
+    runs: dict[bool, list[dict]] = {True: [], False: []}
+    same = differ = 0
+    differing = []
+    for q in qs:
+        order = (True, False)
+        got = {cached: one(pipe, q, cached) for cached in order}
+        if got[True] is None or got[False] is None:
+            continue
+        for cached in order:
+            runs[cached].append(got[cached])
+        same += got[True]["draft"] == got[False]["draft"]
+        differ += got[True]["draft"] != got[False]["draft"]
+        if got[True]["draft"] != got[False]["draft"]:
+            differing.append({"question": q, "cached": got[True]["draft"], "uncached": got[False]["draft"]})
+    parts = ("ttft", "retrieve", "evidence", "checks", "llm", "prompt_eval", "first_decode_etc", "evaluated")
+    stats = {("cached" if c else "uncached"): {p: summary([r[p] for r in rs]) for p in parts} for c, rs in runs.items()}
+    print(table(["prefix cache", *[f"{p} p50/p95" for p in parts]],
+                [[name, *["{p50} / {p95}".format(**s[p]) for p in parts]] for name, s in stats.items()]))
+    print(f"\n{same + differ} questions reached the LLM; drafts identical with and without the cache: "
+          f"{same}, different: {differ}. load average at the end: {os.getloadavg()[0]:.2f}")
+    path = write("bench_ttft", {"store": str(args.store), "store_chunks": pipe.store.counts()["chunks"],
+                                "questions": len(qs), "llm_questions": same + differ, "identical_drafts": same,
+                                "different_drafts": differ, "differing": differing,
+                                "loadavg_end": round(os.getloadavg()[0], 2), **stats})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
