@@ -28,7 +28,7 @@ from rag.types import Article, Outcome
 from rag.yielding import give_way
 
 BATCH_CHUNKS = 256  # new chunks per batch: a few Chroma calls each, ~3 s of embedding here
-SLICE = 32  # chunks embedded between two should_stop / give_way checks (well under a second idle)
+SLICE = 64  # chunks embedded between two should_stop / give_way checks (under a second, idle)
 
 
 @dataclass
