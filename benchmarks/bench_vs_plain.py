@@ -102,7 +102,7 @@ def child(step: str, folder: Path) -> dict:
 
 
 def load_avg() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -115,7 +115,9 @@ def main() -> None:
     runs: list[dict] = []
     for _ in range(repeats):  # alternating, so a change in machine load hits both alike
         for step in ("--newsdesk", "--plain"):
-            runs.append(child(step, folder) | {"load_avg_before": load_avg(), "at": time.strftime("%H:%M:%S")})
+            before = load_avg()
+            runs.append(child(step, folder) | {"load_avg_before": before, "load_avg_after": load_avg(),
+                                               "at": time.strftime("%H:%M:%S")})
             print(json.dumps(runs[-1]), flush=True)
     nd = [r for r in runs if r["system"] == "newsdesk"]
     plain = [r for r in runs if r["system"] == "plain"]
