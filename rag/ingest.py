@@ -259,7 +259,10 @@ def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: Sente
             progress(n, len(found), item)
 
     items = read_ahead(read_items(found, settings, parse, embed_text, times), times)
-    outcomes += run_batches(items, job, file_done)
+    try:
+        outcomes += run_batches(items, job, file_done)
+    finally:
+        items.close()  # an error here ends the reader thread too
     bar.close()
     if sync:
         outcomes += _sync(paths, store, job.seen, job.files)
