@@ -35,15 +35,42 @@ def summary_md() -> str:
                    "{p50} / {p95}".format(**r["first_token_ms"]), "{p50} / {p95} / {p99}".format(**r["answer_ms"]),
                    r["disk_mb"], r["rss_mb"]] for r in qry["sizes"]]),
            f"\nCold `newsdesk ask` (new process, 10k-chunk store), three runs: {qry['cold_ask_s']} s\n",
+           *vs_plain_md(),
            "## newsdesk vs the plain LangChain recipe (MultiHop-RAG corpus)\n",
            table(["metric", "newsdesk", "baseline", "newsdesk / baseline"],
                  [[r["metric"], r["newsdesk"], r["baseline"], r["ratio"]] for r in base["table"]])]
     return "\n".join(out) + "\n"
 
 
+def vs_plain_md() -> list[str]:
+    """The 400-file BBC ingest against the plain recipe (same run), the stage table and the embedding
+    stage against the int8 limit."""
+    vs = json.loads((RESULTS / "bench_vs_plain.json").read_text())
+    lim = json.loads((RESULTS / "bench_embed_limit.json").read_text())
+    nd = [r for r in vs["runs"] if r["system"] == "newsdesk"]
+    plain = [r for r in vs["runs"] if r["system"] == "plain"]
+    mean = lambda rs, k: round(sum(r[k] for r in rs) / len(rs), 1)  # noqa: E731
+    rows = [["ingest s (mean of runs)", mean(nd, "ingest_s"), mean(plain, "ingest_s"), vs["ratio_mean"]],
+            ["model + store load s", mean(nd, "load_s"), mean(plain, "load_s"),
+             round(mean(plain, "load_s") / mean(nd, "load_s"), 2)],
+            ["chunks", nd[0]["chunks"], plain[0]["chunks"], ""],
+            ["load average during the runs", " / ".join(r["load_avg_after"] for r in nd),
+             " / ".join(r["load_avg_after"] for r in plain), ""]]
+    return ["## Ingest: newsdesk vs the plain LangChain recipe (400 BBC files, same run)\n",
+            table(["metric", "newsdesk", "plain recipe", "plain / newsdesk"], rows),
+            "\n### newsdesk ingest by stage (seconds, last run)\n",
+            table(["stage", "s"], [[k, v] for k, v in vs["newsdesk_stages"].items()]),
+            f"\n### Embedding stage against this CPU's int8 limit\n\n{lim['int8_macs_per_chunk'] / 1e9:.2f} G int8 "
+            f"MACs per chunk (mean {lim['mean_tokens']} tokens); int8 GEMM ceiling "
+            f"{max(lim['gemm_macs_per_s']) / 1e9:.0f} G MAC/s (MatMulInteger, 2 threads); "
+            f"best batch {lim['best_batch']}: "
+            f"**{100 * lim['share_of_limit']:.0f}% of the limit**\n"]
+
+
 def main() -> None:
     start = time.perf_counter()
-    for name in ("bench_ingest", "bench_query", "bench_baseline", "multihop_ask"):
+    for name in ("bench_ingest", "bench_vs_plain", "bench_embed_limit", "bench_query", "bench_baseline",
+                 "multihop_ask"):
         print(f"== {name}", flush=True)
         subprocess.run([sys.executable, str(HERE / f"{name}.py")], check=True)
     (RESULTS / "summary.md").write_text(summary_md(), encoding="utf-8")

@@ -45,7 +45,8 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model: str = Field("", description="Path or name; empty = the bundled all-MiniLM-L6-v2.")
-    # Small length-sorted batches stay in cache: 4 was fastest for both backends here.
+    # Small length-sorted batches stay in cache: 4 was fastest here, also with the chunks of many
+    # articles sorted together (benchmarks/bench_embed_limit.py: 76 chunks/s at 4, 66-70 at 32, idle machine).
     embed_batch_size: int = 4
     embedding_backend: Literal["auto", "onnx-int8", "torch"] = Field(
         "auto", description="auto = int8 ONNX export of the model when it can be built, else fp32 PyTorch.")

@@ -75,7 +75,7 @@ class OnnxEmbeddings(SentenceEmbeddings):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         # Similar lengths share a batch so little is spent on padding; small batches stay in cache
-        # (batch 4 ran 102 chunks/s here, batch 32 69).
+        # (batch 4 ran 102 chunks/s here, batch 32 69; re-measured with cross-article sorting: 76 vs 66-70).
         order = np.argsort([len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):

@@ -26,12 +26,12 @@ from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
 from rag.injection import field_problem
-from rag.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover, load
+from rag.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover
 from rag.metadata import parse_date, read_dateline, read_header
+from rag.stages import NULL, StageTimes
 from rag.store import Store, mean_vector
 from rag.text import containment, shingles
 from rag.types import Article, Outcome
-from rag.yielding import give_way
 
 Progress = Callable[[int, int, str], None]
 Stop = Callable[[], bool]
@@ -133,8 +133,13 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
     """The story an article belongs to: that of a stored article from another source whose text it
     nearly repeats (same wire story, other outlet: close vectors, then >= 60% shared 5-word shingles),
     else its own id. Retrieval folds passages of one story into one result."""
+    return story_among(article, store.nearest_articles(vector, 3))
+
+
+def story_among(article: Article, nearest: list[tuple[Article, float]]) -> str:
+    """story_of, given the nearest stored articles (with cosine similarity), closest first."""
     mine = shingles(article.text)
-    for other, similarity in store.nearest_articles(vector, 3):
+    for other, similarity in nearest:
         if other.article_id == article.article_id or similarity < 0.85:
             continue
         if containment(mine, shingles(other.text)) >= 0.6:
@@ -144,11 +149,27 @@ def story_of(article: Article, vector: Any, store: Store) -> str:
 
 def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
                allow_replace: bool = True, should_stop: Stop | None = None) -> Outcome:
+    """One document, on its own (the batched path, rag.ingest_batch, makes the same decisions)."""
     article = parse(raw)
-    record = raw.fmt == "record"
     existing = store.get_article(article.article_id)
-    legacy = _legacy_record(article, store) if existing is None and record else None
+    legacy = _legacy_record(article, store) if existing is None and raw.fmt == "record" else None
     existing = existing or legacy
+    outcome = decide(raw, article, existing, lambda: _intact(store, existing.article_id) if existing else False,
+                     lambda: store.find_by_hash(article.content_hash), allow_replace)
+    if outcome is not None:
+        return outcome
+    n_chunks = write(article, settings, store, embedder, should_stop)
+    if n_chunks is not None and legacy:  # moved to its new id; the old one goes only after the new one is complete
+        store.delete_article(legacy.article_id)
+    return stored(raw, article, existing, n_chunks)
+
+
+def decide(raw: RawDoc, article: Article, existing: Article | None, intact: Callable[[], bool],
+           twin_of: Callable[[], str | None], allow_replace: bool) -> Outcome | None:
+    """The outcome of a document that is not to be written (duplicate, refused, unchanged), or None
+    when it is to be written. `existing` is the stored version (or its legacy record); `intact` and
+    `twin_of` are asked only when needed (each is a store read)."""
+    record = raw.fmt == "record"
     if existing and not same_origin(existing, article, record):
         if existing.content_hash == article.content_hash:
             return Outcome(raw.source, "duplicate", f"same text as article {existing.article_id}",
@@ -157,21 +178,23 @@ def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: Sentence
                        f"{existing.source_path} and is replaced only from there (remove it first)",
                        title=article.title)
     # Unchanged text with missing chunks (an interrupted write or removal) is written again.
-    if existing and existing.content_hash == article.content_hash and _intact(store, existing.article_id):
+    if existing and existing.content_hash == article.content_hash and intact():
         return Outcome(raw.source, "unchanged", article_id=existing.article_id, title=article.title,
                        warnings=article.warnings)
     if existing and existing.content_hash != article.content_hash and not allow_replace:
         return Outcome(raw.source, "rejected", f"article {existing.article_id} is already stored with other "
                        "text, and replacing stored articles is not allowed here", existing.article_id, article.title)
-    twin = store.find_by_hash(article.content_hash)
+    twin = twin_of()
     if twin and twin != article.article_id and not (existing and twin == existing.article_id):
         return Outcome(raw.source, "duplicate", f"same text as article {twin}", twin, article.title)
-    n_chunks = write(article, settings, store, embedder, should_stop)
+    return None
+
+
+def stored(raw: RawDoc, article: Article, existing: Article | None, n_chunks: int | None) -> Outcome:
+    """The outcome of a document that was to be written: skipped (stopped first), replaced or added."""
     if n_chunks is None:
         return Outcome(raw.source, "skipped", "stopped before it was stored; ingest it again",
                        article.article_id, article.title)
-    if legacy:  # moved to its new id; the old one goes only after the new one is complete
-        store.delete_article(legacy.article_id)
     status = "replaced" if existing else "added"
     return Outcome(raw.source, status, article_id=article.article_id, title=article.title, chunks=n_chunks,
                    warnings=article.warnings)
@@ -208,14 +231,17 @@ def ingest(
     progress: Progress | None = None,
     allow_replace: bool = True,
     should_stop: Stop | None = None,
+    times: StageTimes | None = None,
 ) -> list[Outcome]:
     """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
     allow_replace=False (the web UI's default) rejects a document whose id is stored with other text;
     once should_stop() is true, what is not yet stored is reported as skipped (the web UI's time budget
-    and stop button).
+    and stop button). `times` collects seconds per stage (rag.stages) for the benchmarks.
+    Documents go through in batches across files (rag.ingest_batch), read and parsed ahead in a thread.
     Holds the store's write lock throughout: one writer at a time (rag.writelock)."""
     with store.writing():
-        return _ingest(paths, settings, store, embedder, sync, progress, allow_replace, should_stop)
+        return _ingest(paths, settings, store, embedder, sync, progress, allow_replace, should_stop,
+                       times or NULL)
 
 
 def _finish_removals(store: Store) -> list[Outcome]:
@@ -224,64 +250,31 @@ def _finish_removals(store: Store) -> list[Outcome]:
 
 
 def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: SentenceEmbeddings, sync: bool,
-            progress: Progress | None, allow_replace: bool, should_stop: Stop | None) -> list[Outcome]:
+            progress: Progress | None, allow_replace: bool, should_stop: Stop | None,
+            times: StageTimes) -> list[Outcome]:
+    from rag.ingest_batch import Job, run_batches
+    from rag.reader import read_ahead, read_items
+
     found = list(discover(paths))
     outcomes = _finish_removals(store)
-    seen: set[str] = set()  # article ids present in the inputs, for --sync
-    files: dict[str, str] = {}  # resolved path of each file read -> "" if read whole, else why not
+    job = Job(settings, store, embedder, allow_replace, should_stop, times)
     bar = tqdm(total=len(found), unit="file", desc="ingest", disable=None, file=sys.stderr, leave=False)
-    for n, item in enumerate(found, 1):
-        if isinstance(item, Rejected):
-            outcomes.append(Outcome(item.source, "rejected", item.reason))
-        else:
-            outcomes += _ingest_file(item, settings, store, embedder, seen, files, allow_replace, should_stop)
+
+    def file_done(n: int, item: str) -> None:
         bar.update()
         if progress:
-            progress(n, len(found), str(item))
+            progress(n, len(found), item)
+
+    items = read_ahead(read_items(found, settings, parse, embed_text, times), times)
+    try:
+        outcomes += run_batches(items, job, file_done)
+    finally:
+        items.close()  # an error here ends the reader thread too
     bar.close()
     if sync:
-        outcomes += _sync(paths, store, seen, files)
+        outcomes += _sync(paths, store, job.seen, job.files)
     if any(o.status in {"added", "replaced", "removed"} for o in outcomes):
         store.bump_revision()
-    return outcomes
-
-
-def _ingest_file(path: Path, settings: Settings, store: Store, embedder: SentenceEmbeddings,
-                 seen: set[str], files: dict[str, str], allow_replace: bool = True,
-                 should_stop: Stop | None = None) -> list[Outcome]:
-    key = str(path.resolve())
-    try:
-        docs = load(path, int(settings.max_file_mb * 1_000_000))
-    except Rejected as exc:
-        files[key] = exc.reason
-        return [Outcome(exc.source, "rejected", exc.reason)]
-    except OSError as exc:
-        files[key] = f"cannot read: {exc.strerror or exc}"
-        return [Outcome(str(path), "rejected", f"cannot read: {exc.strerror or exc}")]
-    files[key] = ""
-    outcomes = []
-    inner = tqdm(docs, unit="article", desc=path.name, disable=None if len(docs) > 20 else True,
-                 file=sys.stderr, leave=False)
-    for doc in inner:
-        if isinstance(doc, Rejected):
-            outcomes.append(Outcome(doc.source, "rejected", doc.reason))
-            files[key] = files[key] or f"{doc.source} was rejected: {doc.reason}"
-            continue
-        give_way(settings)  # an answer being computed gets the CPU first
-        try:
-            outcome = ingest_one(doc, settings, store, embedder, allow_replace=allow_replace,
-                                 should_stop=should_stop)
-        except Rejected as exc:
-            outcome = Outcome(doc.source, "rejected", exc.reason)
-        except Exception as exc:  # one bad document must not stop the batch; the reason is reported
-            outcome = Outcome(doc.source, "rejected", f"failed: {type(exc).__name__}: {exc}")
-        if outcome.article_id and outcome.status != "rejected":
-            seen.add(outcome.article_id)
-        elif outcome.status == "rejected":
-            files[key] = files[key] or f"{outcome.source} was rejected: {outcome.reason}"
-        if doc.warning and outcome.status != "rejected":
-            outcome.warnings.insert(0, doc.warning)  # how the file was decoded, when that was a guess
-        outcomes.append(outcome)
     return outcomes
 
 
