@@ -22,6 +22,10 @@ from pathlib import Path
 
 from evals.metrics import percentile as pct  # the project's one percentile
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import write  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 BBC = ROOT.parent / "shared" / "corpora" / "bbc" / "business"  # ../shared, read in place
 
@@ -90,9 +94,8 @@ def main() -> None:
             rows_out.append(report(name, ask_all(pipe, questions, alive=lambda p=proc: p.poll() is None)))
             proc.kill()
             proc.wait()
-    out = ROOT / "benchmarks" / "results" / "answer_under_ingest.json"
-    out.write_text(json.dumps({"cpus": os.cpu_count(), "articles_per_phase": args.articles, "phases": rows_out},
-                              indent=1) + "\n")
+    out = write("answer_under_ingest", {"cpus": os.cpu_count(), "articles_per_phase": args.articles,
+                                        "phases": rows_out})
     print(f"wrote {out.relative_to(ROOT)}")
 
 

@@ -1,0 +1,158 @@
+"""The speed tables, made from benchmarks/results/*.json and nothing else: benchmarks/results/summary.md
+and the README's speed section (between its bench markers) are both this text, so no figure there is
+ever typed by hand.
+
+    .venv/bin/python benchmarks/report.py [--readme README.md]   # after any benchmark; make bench runs it
+
+A benchmark not run yet is left out (its table says so); each table names when and on what machine its
+numbers were measured, since benchmarks are run one at a time and a machine can change between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import RESULTS, table  # noqa: E402
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+Section = Callable[[dict[str, Any]], list[str]]
+
+
+def _when(d: dict[str, Any], how: str) -> str:
+    return f"_`{how}`, {d.get('measured_at', '?')}, {d.get('machine', '?')}._\n"
+
+
+def _p(s: dict[str, Any], *keys: str) -> str:
+    return " / ".join(str(s[k]) for k in keys)
+
+
+def vs_plain(d: dict[str, Any]) -> list[str]:
+    nd = [r for r in d["runs"] if r["system"] == "newsdesk"]
+    plain = [r for r in d["runs"] if r["system"] == "plain"]
+    mean = lambda rs, k: round(sum(r[k] for r in rs) / len(rs), 2)  # noqa: E731
+    loads = lambda rs: " / ".join(r["load_avg_before"].split()[0] for r in rs)  # noqa: E731
+    rows = [["ingest s (mean of runs)", mean(nd, "ingest_s"), mean(plain, "ingest_s"), d["ratio_mean"]],
+            ["model and store load s", mean(nd, "load_s"), mean(plain, "load_s"),
+             round(mean(plain, "load_s") / mean(nd, "load_s"), 2)],
+            ["peak RSS MB", mean(nd, "peak_rss_mb"), mean(plain, "peak_rss_mb"), ""],
+            ["articles / chunks", f"{nd[0]['articles']} / {nd[0]['chunks']}",
+             f"{plain[0]['articles']} / {plain[0]['chunks']}", ""],
+            ["1-min load average before each run", loads(nd), loads(plain), ""]]
+    stages = d["newsdesk_stages"]
+    total = sum(stages.values())
+    return [f"**Ingest against the plain recipe** ({d['sample']}; both in one run, alternating, each in a "
+            "fresh process and store):\n", _when(d, "benchmarks/bench_vs_plain.py"),
+            table(["", "newsdesk", "plain recipe", "plain / newsdesk"], rows),
+            "\nnewsdesk's ingest by stage (seconds, its last run; parsing and chunking run in a reader thread "
+            "beside the rest):\n",
+            table(["stage", "s", "share"], [[k, v, f"{100 * v / total:.0f}%"] for k, v in stages.items()])]
+
+
+def embed_limit(d: dict[str, Any]) -> list[str]:
+    rows = [[b, " / ".join(str(v) for v in runs)] for b, runs in d["chunks_per_s"].items()]
+    return ["**The embedding stage against this CPU's int8 limit:**\n", _when(d, "benchmarks/bench_embed_limit.py"),
+            f"- a chunk of {d['mean_tokens']:.0f} tokens (the mean of {d['chunks']} BBC chunks; "
+            f"{d['truncated']} cut at 256) costs {d['int8_macs_per_chunk'] / 1e9:.2f} G int8 MACs, plus "
+            f"{d['fp32_attention_macs_per_chunk'] / 1e9:.2f} G fp32 in attention;",
+            f"- int8 GEMM ceiling {max(d['gemm_macs_per_s']) / 1e9:.0f} G MAC/s (onnxruntime MatMulInteger, "
+            "2 threads, best run);",
+            f"- at the best batch size ({d['best_batch']}) the embedder runs at "
+            f"**{100 * d['share_of_limit']:.0f}% of that limit**.\n",
+            table(["batch", "chunks/s (runs)"], rows)]
+
+
+def ingest(d: dict[str, Any]) -> list[str]:
+    return ["**Ingest of whole corpora** (parse, clean, chunk, embed, store, local index):\n",
+            _when(d, "benchmarks/bench_ingest.py"),
+            table(["corpus", "articles", "chunks", "chars/chunk", "s", "articles/s", "chunks/s", "peak RSS MB"],
+                  [[r["corpus"], r["articles"], r["chunks"], r["mean_chunk_chars"], r["ingest_s"],
+                    r["articles_per_s"], r["chunks_per_s"], r["peak_rss_mb"]] for r in d["corpora"]]),
+            "\nEmbedding stage alone, same MultiHop-RAG chunks:\n",
+            table(["backend", "chunks", "chars", "chunks/s", "peak RSS MB"],
+                  [[e["backend"], e["chunks"], e["mean_chars"], e["chunks_per_s"], e.get("peak_rss_mb", "")]
+                   for e in d["embedding_stage"]]),
+            f"\nint8 ONNX / fp32 PyTorch: {d['int8_speedup']}x"]
+
+
+def ttft(d: dict[str, Any]) -> list[str]:
+    parts = [("first token", "ttft"), ("retrieval", "retrieve"), ("evidence selection", "evidence"),
+             ("checks before the LLM", "checks"), ("prompt evaluation", "prompt_eval"),
+             ("first decode and the rest", "first_decode_etc"), ("prompt tokens evaluated", "evaluated")]
+    rows = [[name, _p(d["cached"][k], "p50", "p95"), _p(d["uncached"][k], "p50", "p95")] for name, k in parts]
+    return [f"**Time to the first token**, warm, default model ({d['llm_questions']} of {d['questions']} "
+            f"questions reached the LLM; store of {d['store_chunks']} chunks). Each question is answered with "
+            "the LLM's prefix reuse and without it, alternating; drafts identical in "
+            f"{d['identical_drafts']} of {d['llm_questions']}:\n", _when(d, "benchmarks/bench_ttft.py"),
+            table(["part (ms, tokens)", "prefix reused p50 / p95", "prompt read in full p50 / p95"], rows)]
+
+
+def query(d: dict[str, Any]) -> list[str]:
+    rows = [[f"{r['chunks']:,}", _p(r["retrieval_ms"], "p50", "p95", "p99"), _p(r["first_token_ms"], "p50", "p95"),
+             _p(r["answer_ms"], "p50", "p95"), round(r.get("bm25_build_ms", 0) / 1000, 1), r["disk_mb"], r["rss_mb"]]
+            for r in d["sizes"]]
+    return [f"**Queries by store size** (warm, {d['questions']} fixed MultiHop-style questions; the larger "
+            "stores are the ingested corpora added again under distinct ids):\n", _when(d, "benchmarks/bench_query.py"),
+            table(["chunks", "question path p50 / p95 / p99 ms", "first token p50 / p95 ms", "answer p50 / p95 ms",
+                   "local index full build s", "disk MB", "RSS MB"], rows),
+            f"\nCold `newsdesk ask` (a new process, 10k-chunk store), three runs: {d['cold_ask_s']} s"]
+
+
+def baseline(d: dict[str, Any]) -> list[str]:
+    return ["**newsdesk against the plain recipe on the MultiHop-RAG corpus** (same models; quality on the 68 "
+            "answerable development questions):\n", _when(d, "benchmarks/bench_baseline.py"),
+            table(["MultiHop-RAG corpus, warm", "newsdesk", "plain recipe", "newsdesk / plain"],
+                  [[r["metric"], r["newsdesk"], r["baseline"], r["ratio"]] for r in d["table"]])]
+
+
+def under_ingest(d: dict[str, Any]) -> list[str]:
+    rows = [[r["phase"], r["answer_p50_ms"], r["answer_p95_ms"], f"{r['llm_p50_ms']} / {r['llm_p95_ms']}"]
+            for r in d["phases"]]
+    return [f"**Answers while an ingest runs** ({d['phases'][0]['questions']} seed questions per phase, warm; "
+            f"each loaded phase with a CLI ingest of {d['articles_per_phase']} BBC articles on the same data dir "
+            "and cores):\n", _when(d, "benchmarks/answer_under_ingest.py"),
+            table(["phase", "answer p50 ms", "answer p95 ms", "LLM step p50 / p95 ms"], rows)]
+
+
+SECTIONS: list[tuple[str, Section]] = [("bench_vs_plain", vs_plain), ("bench_embed_limit", embed_limit),
+                                       ("bench_ingest", ingest), ("bench_ttft", ttft), ("bench_query", query),
+                                       ("bench_baseline", baseline), ("answer_under_ingest", under_ingest)]
+
+
+def tables(results: Path = RESULTS) -> str:
+    out = []
+    for name, section in SECTIONS:
+        path = results / f"{name}.json"
+        if path.exists():
+            out.append("\n".join(section(json.loads(path.read_text(encoding="utf-8")))))
+        else:
+            out.append(f"_`benchmarks/{name}.py` has not been run yet._")
+    return "\n\n".join(out)
+
+
+def update_readme(path: Path, results: Path = RESULTS) -> None:
+    text = path.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{path} has no {START} ... {END} block")
+    head, rest = text.split(START, 1)
+    path.write_text(f"{head}{START}\n{tables(results)}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--readme", type=Path, help="also regenerate this README's speed section")
+    args = parser.parse_args()
+    (RESULTS / "summary.md").write_text("# Benchmarks\n\n_Generated by `benchmarks/report.py` from "
+                                        f"benchmarks/results/*.json._\n\n{tables()}\n", encoding="utf-8")
+    if args.readme:
+        update_readme(args.readme)
+
+
+if __name__ == "__main__":
+    main()
