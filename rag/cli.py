@@ -158,9 +158,10 @@ def run(args: argparse.Namespace) -> int:
         return handler(args, load_pipeline(settings))
 
 
-def print_report(outcomes: Iterable[Any], out: Any = sys.stdout) -> None:
+def print_report(outcomes: Iterable[Any], out: Any = None) -> None:
     """One line per outcome: status, source, (detail). Names and reasons are printed escaped, so a
     newline or other control character in a file name cannot split or forge a report line."""
+    out = out or sys.stdout  # looked up per call: a default bound at import misses a later redirect
     for o in outcomes:
         detail = f"{o.chunks} chunks, {o.title}" if o.status in {"added", "replaced"} else o.reason or o.title
         if o.warnings:  # how a file was decoded, a publisher dropped as not a name

@@ -54,9 +54,10 @@ def ingest_web(targets: list[str], pipe: Any) -> list[Outcome]:
     return outcomes
 
 
-def print_feed_report(feed: Any, outcomes: list[Outcome], out: Any = sys.stdout) -> None:
+def print_feed_report(feed: Any, outcomes: list[Outcome], out: Any = None) -> None:
     from rag.cli import print_report
 
+    out = out or sys.stdout  # looked up per call: a default bound at import misses a later redirect
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
