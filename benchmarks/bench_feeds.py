@@ -12,7 +12,6 @@ which adds that many seconds per request to one host by construction; 1 s by def
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -24,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from feedsite import Site  # noqa: E402
 
-from benchmarks.common import RESULTS, WORK  # noqa: E402
+from benchmarks.common import WORK, write  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.fetch import Fetcher  # noqa: E402
 from rag.follow import follow, poll  # noqa: E402
@@ -88,8 +87,7 @@ def main() -> None:
     good = sum(1 for _ in Site(n_bbc=48).stories)
     out = {"feed": f"RSS 2.0, {good} articles (2 seeds + {good - 2} BBC) + 7 failure cases",
            "fetch_delay_s": args.delay, "load_before": os.getloadavg(), "cpus": os.cpu_count(), "runs": runs}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_feeds.json").write_text(json.dumps(out, indent=1))
+    write("bench_feeds", out)
     print(f"{'poll':<20} {'seconds':>8} {'fetching':>9} {'requests':>9} {'conditional':>12} {'304':>5}  statuses")
     for i, run in enumerate(runs, 1):
         for name in ("first", "second", "after_one_change"):

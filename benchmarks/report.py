@@ -120,9 +120,30 @@ def under_ingest(d: dict[str, Any]) -> list[str]:
             table(["phase", "answer p50 ms", "answer p95 ms", "LLM step p50 / p95 ms"], rows)]
 
 
+def _runs(runs: list[dict[str, Any]], key: str) -> str:
+    return " / ".join(str(r[key]) for r in runs)
+
+
+def feeds(d: dict[str, Any]) -> list[str]:
+    rows = []
+    for label, key in [("first poll", "first"), ("second poll, feed unchanged", "second"),
+                       ("after one story changed", "after_one_change")]:
+        runs = [r[key] for r in d["runs"]]
+        last = runs[-1]
+        statuses = ", ".join(f"{n} {k}" for k, n in last["statuses"].items())
+        rows.append([label, _runs(runs, "seconds"), _runs(runs, "fetch_seconds"), last["requests"],
+                     last["conditional_requests"], last["not_modified_304"], statuses])
+    rejected = "; ".join(f"`{r['source']}`: {r['reason']}" for r in d["runs"][-1]["first"]["rejected"])
+    return [f"**Following a feed** ({d['feed']}, from a local server on 127.0.0.1; fetch delay "
+            f"{d['fetch_delay_s']} s; {len(d['runs'])} fresh stores):\n", _when(d, "benchmarks/bench_feeds.py"),
+            table(["poll", "s (runs)", "of which fetching s", "requests", "conditional", "answered 304", "result"],
+                  rows), f"\nRejected on the first poll, one line each: {rejected}."]
+
+
 SECTIONS: list[tuple[str, Section]] = [("bench_vs_plain", vs_plain), ("bench_embed_limit", embed_limit),
                                        ("bench_ingest", ingest), ("bench_ttft", ttft), ("bench_query", query),
-                                       ("bench_baseline", baseline), ("answer_under_ingest", under_ingest)]
+                                       ("bench_baseline", baseline), ("answer_under_ingest", under_ingest),
+                                       ("bench_feeds", feeds)]
 
 
 def tables(results: Path = RESULTS) -> str:
