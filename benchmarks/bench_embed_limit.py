@@ -56,9 +56,8 @@ def gemm_ceiling(m: int = 4096, k: int = HIDDEN, n: int = FFN, repeats: int = 20
 
 
 def sample_texts(limit: int = 400) -> list[str]:
-    from rag.chunking import chunk_article
     from rag.config import Settings
-    from rag.ingest import embed_text, parse
+    from rag.ingest import chunked, parse
     from rag.loaders import load
 
     settings = Settings(_env_file=None)
@@ -66,8 +65,7 @@ def sample_texts(limit: int = 400) -> list[str]:
     for path in sorted((WORK / "bbc400").glob("*.txt")):
         for raw in load(path, 10_000_000):
             article = parse(raw)
-            texts += [embed_text(article.title, c.text) for c in chunk_article(
-                article.article_id, article.text, settings.chunk_chars, settings.chunk_overlap_sentences)]
+            texts += chunked(article, settings)[1]
     return texts[:limit]
 
 

@@ -53,18 +53,16 @@ def ingest_corpus(name: str) -> dict:
 def embedding_stage(backend: str) -> dict:
     """The embedding stage alone: the same MultiHop-RAG chunks (title + chunk text, as ingest embeds
     them), embedded by one backend after a warm-up batch."""
-    from rag.chunking import chunk_article
     from rag.config import Settings
     from rag.embeddings import load_embeddings
-    from rag.ingest import embed_text, parse
+    from rag.ingest import chunked, parse
     from rag.loaders import load
 
     settings = Settings(_env_file=None)
     texts: list[str] = []
     for raw in load(MULTIHOP, 50_000_000):
         article = parse(raw)
-        texts += [embed_text(article.title, c.text) for c in chunk_article(
-            article.article_id, article.text, settings.chunk_chars, settings.chunk_overlap_sentences)]
+        texts += chunked(article, settings)[1]
         if len(texts) >= EMBED_SAMPLE:
             break
     texts = texts[:EMBED_SAMPLE]

@@ -121,9 +121,9 @@ def _names(names: list[set[str]], question: str) -> str:
 
 
 def render_evidence(evidence: list[Evidence]) -> str:
-    """The evidence as the LLM reads it, each sentence numbered with its outlet and date. (Dropping the
-    label of a lone sentence saves ~20 prompt tokens, ~60 ms, but was tried and dropped: on questions we
-    did not write, seeds_external.jsonl, the tiny model then paraphrased more and worse, 0.675 -> 0.650.)"""
+    """The evidence as the LLM reads it, each sentence numbered with its outlet and date. (A lone
+    sentence without its label costs fewer prompt tokens, but was tried and dropped: on questions we did
+    not write, seeds_external.jsonl, the tiny model then paraphrased more and worse.)"""
     lines = []
     for i, e in enumerate(evidence, 1):
         where = ", ".join(x for x in (e.passage.publisher, e.passage.published) if x)

@@ -31,7 +31,7 @@ from rag.metadata import parse_date, read_dateline, read_header
 from rag.stages import NULL, StageTimes
 from rag.store import Store, mean_vector
 from rag.text import containment, shingles
-from rag.types import Article, Outcome
+from rag.types import Article, Chunk, Outcome
 
 Progress = Callable[[int, int, str], None]
 Stop = Callable[[], bool]
@@ -110,11 +110,20 @@ def same_origin(stored: Article, new: Article, record: bool) -> bool:
     return not record or stored.url == new.url
 
 
+def legacy_id(article: Article) -> str:
+    """The id an older newsdesk gave a bulk record: its url, else its text hash."""
+    return article.url or article.content_hash[:16]
+
+
+def is_legacy_of(old: Article | None, article: Article) -> bool:
+    """Whether `old`, stored under legacy_id(article), is this record's stored version: it came from
+    this very file and url."""
+    return old is not None and same_origin(old, article, record=True) and bool(old.source_path)
+
+
 def _legacy_record(article: Article, store: Store) -> Article | None:
-    """The same record stored by an older newsdesk under its old id (its url, else its text hash),
-    if it came from this very file and url: it is then this record's stored version."""
-    old = store.get_article(article.url or article.content_hash[:16])
-    return old if old is not None and same_origin(old, article, record=True) and old.source_path else None
+    old = store.get_article(legacy_id(article))
+    return old if is_legacy_of(old, article) else None
 
 
 def _intact(store: Store, article_id: str) -> bool:
@@ -127,6 +136,12 @@ def embed_text(title: str, chunk_text: str) -> str:
     # The title goes into the vector (a chunk deep in a story rarely names its subject) but not into
     # the stored chunk text, whose offsets must stay exact.
     return f"{title}\n{chunk_text}" if title else chunk_text
+
+
+def chunked(article: Article, settings: Settings) -> tuple[list[Chunk], list[str]]:
+    """An article's chunks, and the text embedded for each (rag.reader, write, the benchmarks)."""
+    chunks = chunk_article(article.article_id, article.text, settings.chunk_chars, settings.chunk_overlap_sentences)
+    return chunks, [embed_text(article.title, c.text) for c in chunks]
 
 
 def story_of(article: Article, vector: Any, store: Store) -> str:
@@ -204,9 +219,7 @@ def write(article: Article, settings: Settings, store: Store, embedder: Sentence
           should_stop: Stop | None = None) -> int | None:
     """Chunk, embed and store an article (its story found unless it has one); returns its chunk count,
     or None when should_stop() turned true before anything was stored."""
-    chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
-                           settings.chunk_overlap_sentences)
-    texts = [embed_text(article.title, c.text) for c in chunks]
+    chunks, texts = chunked(article, settings)
     if should_stop is None:
         vectors = embedder.encode(texts)
     else:  # embedded a slice at a time, so that a long article can be stopped part way (nothing stored)
@@ -265,7 +278,7 @@ def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: Sente
         if progress:
             progress(n, len(found), item)
 
-    items = read_ahead(read_items(found, settings, parse, embed_text, times), times)
+    items = read_ahead(read_items(found, settings, times), times)
     try:
         outcomes += run_batches(items, job, file_done)
     finally:

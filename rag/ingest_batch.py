@@ -20,7 +20,7 @@ import numpy as np
 from rag import store_many
 from rag.config import Settings
 from rag.embeddings import SentenceEmbeddings
-from rag.ingest import Stop, decide, same_origin, stored, story_among
+from rag.ingest import Stop, decide, is_legacy_of, legacy_id, stored, story_among
 from rag.reader import Item
 from rag.stages import StageTimes
 from rag.store import Store, mean_vector
@@ -134,7 +134,7 @@ def _lookups(todo: list[Item], store: Store) -> Known:
     found = store_many.records(store, [a.article_id for a in articles])
     records = {i.article.article_id for i in todo if i.article is not None and i.raw is not None
                and i.raw.fmt == "record"}
-    legacy_keys = {a.article_id: (a.url or a.content_hash[:16]) for a in articles
+    legacy_keys = {a.article_id: legacy_id(a) for a in articles
                    if a.article_id in records and a.article_id not in found}
     legacy_found = store_many.records(store, sorted(set(legacy_keys.values()))) if legacy_keys else {}
     versions: dict[str, tuple[Article | None, Article | None, int]] = {}
@@ -145,7 +145,7 @@ def _lookups(todo: list[Item], store: Store) -> Known:
             continue
         # The same record stored by an older newsdesk under its old id, from this very file and url.
         old = legacy_found.get(legacy_keys.get(article.article_id, ""))
-        if old is not None and same_origin(old[0], article, record=True) and old[0].source_path:
+        if old is not None and is_legacy_of(old[0], article):
             versions[article.article_id] = (old[0], old[0], old[1])
         else:
             versions[article.article_id] = (None, None, 0)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.chunking import chunk_article
 from rag.config import Settings
+from rag.ingest import chunked, parse
 from rag.loaders import RawDoc, Rejected, load
 from rag.stages import StageTimes
 from rag.types import Article, Chunk, Outcome
@@ -36,23 +37,17 @@ class Item:
     file_reason: str = ""  # set on an item whose whole file could not be read
 
 
-Parse = Callable[[RawDoc], Article]
-EmbedText = Callable[[str, str], str]
-
-
-def read_items(found: list[Path | Rejected], settings: Settings, parse: Parse, embed_text: EmbedText,
-               times: StageTimes) -> Iterator[Item]:
+def read_items(found: list[Path | Rejected], settings: Settings, times: StageTimes) -> Iterator[Item]:
     """Every document of the inputs, parsed and chunked, in order. A document that cannot be parsed
     comes as an Item with a rejected outcome: one bad document never stops the rest."""
     for entry in found:
         if isinstance(entry, Rejected):
             yield Item("", entry.source, Outcome(entry.source, "rejected", entry.reason), file_done=True)
             continue
-        yield from _file_items(entry, settings, parse, embed_text, times)
+        yield from _file_items(entry, settings, times)
 
 
-def _file_items(path: Path, settings: Settings, parse: Parse, embed_text: EmbedText,
-                times: StageTimes) -> Iterator[Item]:
+def _file_items(path: Path, settings: Settings, times: StageTimes) -> Iterator[Item]:
     key = str(path.resolve())
     try:
         with times.stage("read files"):
@@ -73,19 +68,17 @@ def _file_items(path: Path, settings: Settings, parse: Parse, embed_text: EmbedT
             item.outcome = Outcome(doc.source, "rejected", doc.reason)
         else:
             item.raw = doc
-            _prepare(item, settings, parse, embed_text, times)
+            _prepare(item, settings, times)
         yield item
 
 
-def _prepare(item: Item, settings: Settings, parse: Parse, embed_text: EmbedText, times: StageTimes) -> None:
+def _prepare(item: Item, settings: Settings, times: StageTimes) -> None:
     assert item.raw is not None
     try:
         with times.stage("parse+clean"):
             article = parse(item.raw)
         with times.stage("chunk"):
-            item.chunks = chunk_article(article.article_id, article.text, settings.chunk_chars,
-                                        settings.chunk_overlap_sentences)
-            item.texts = [embed_text(article.title, c.text) for c in item.chunks]
+            item.chunks, item.texts = chunked(article, settings)
         item.article = article
     except Rejected as exc:
         item.outcome = Outcome(item.raw.source, "rejected", exc.reason)
@@ -124,9 +117,9 @@ def read_ahead(items: Iterator[Item], times: StageTimes) -> Iterator[Item]:
     thread.start()
     try:
         while True:
-            start = _now()
+            start = time.perf_counter()
             obj = box.get()
-            times.add("wait for parse", _now() - start)
+            times.add("wait for parse", time.perf_counter() - start)
             if obj is _END:
                 return
             if isinstance(obj, BaseException):
@@ -136,9 +129,3 @@ def read_ahead(items: Iterator[Item], times: StageTimes) -> Iterator[Item]:
     finally:
         done.set()
         thread.join(timeout=5)
-
-
-def _now() -> float:
-    import time
-
-    return time.perf_counter()

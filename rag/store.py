@@ -9,7 +9,6 @@ its vector is the mean of the article's chunk vectors).
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -91,17 +90,15 @@ class Store:
         return _article(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
     def find_by_hash(self, content_hash: str) -> str | None:
-        got = self.articles.get(where={"content_hash": content_hash}, limit=1, include=[])
-        return got["ids"][0] if got["ids"] else None
+        from rag.store_many import find_by_hashes
+
+        return find_by_hashes(self, [content_hash]).get(content_hash)
 
     def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[Article, float]]:
         """Stored articles closest to a vector (their mean chunk vector), with cosine similarity."""
-        if self.articles.count() == 0:
-            return []
-        got = self.articles.query(query_embeddings=[vector], n_results=min(n, self.articles.count()),
-                                  include=["documents", "metadatas", "distances"])
-        return [(_article(i, d, m), 1.0 - dist) for i, d, m, dist in
-                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)]
+        from rag.store_many import nearest_articles_many
+
+        return nearest_articles_many(self, np.asarray(vector)[None, :], n)[0]
 
     def list_articles(self) -> list[dict[str, Any]]:
         """Metadata of every article (no text), sorted by date then title."""
@@ -116,27 +113,13 @@ class Store:
         return sorted(rows, key=lambda r: (r.get("published", ""), r.get("title", "")))
 
     def write_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Upsert the new chunks first, then drop chunks of an older version: a failure half way leaves
-        the old version findable instead of an article with no chunks."""
-        old = set(self.chunks.get(where={"article_id": article.article_id}, include=[])["ids"])
-        base = _article_meta(article)
-        for i in range(0, len(chunks), BATCH):
-            batch = chunks[i : i + BATCH]
-            self.chunks.upsert(
-                ids=[c.chunk_id for c in batch],
-                embeddings=vectors[i : i + BATCH],
-                documents=[c.text for c in batch],
-                metadatas=[{**base, "article_id": c.article_id, "index": c.index, "start": c.start,
-                            "end": c.end} for c in batch],
-            )
-        stale = list(old - {c.chunk_id for c in chunks})
-        if stale:
-            self.chunks.delete(ids=stale)
-        self.articles.upsert(
-            ids=[article.article_id], embeddings=[mean_vector(vectors)], documents=[article.text],
-            metadatas=[{**base, "n_chunks": len(chunks), "extra": json.dumps(article.extra, default=str),
-                        "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}],
-        )
+        """Upsert the new chunks first, then drop chunks of an older version, then the article record: a
+        failure half way leaves the old version findable instead of an article with no chunks. (One
+        implementation for one article and for a batch: rag.store_many, imported here because it builds
+        on this module.)"""
+        from rag.store_many import chunk_ids_of, write_articles
+
+        write_articles(self, [(article, chunks, vectors)], chunk_ids_of(self, [article.article_id]))
 
     def chunk_counts(self, article_id: str) -> tuple[int, int]:
         """(chunks the article record says it has, chunks actually stored): they differ after a write

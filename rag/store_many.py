@@ -22,6 +22,7 @@ def records(store: Store, article_ids: list[str]) -> dict[str, tuple[Article, in
             out[aid] = (_article(aid, doc, meta), int((meta or {}).get("n_chunks", -1)))
     return out
 
+
 def find_by_hashes(store: Store, hashes: list[str]) -> dict[str, str]:
     """content hash -> the id of a stored article with that text, for the hashes that have one."""
     out: dict[str, str] = {}
@@ -31,6 +32,7 @@ def find_by_hashes(store: Store, hashes: list[str]) -> dict[str, str]:
             out.setdefault(str(meta.get("content_hash", "")), aid)
     return out
 
+
 def chunk_ids_of(store: Store, article_ids: list[str]) -> dict[str, set[str]]:
     """The stored chunk ids of each article (a chunk id is "<article id>:<start>-<end>")."""
     out: dict[str, set[str]] = {a: set() for a in article_ids}
@@ -39,6 +41,7 @@ def chunk_ids_of(store: Store, article_ids: list[str]) -> dict[str, set[str]]:
         for cid in got["ids"]:
             out.setdefault(cid.rsplit(":", 1)[0], set()).add(cid)
     return out
+
 
 def nearest_articles_many(store: Store, vectors: np.ndarray, n: int) -> list[list[tuple[Article, float]]]:
     """nearest_articles for several vectors in one query."""
@@ -51,26 +54,21 @@ def nearest_articles_many(store: Store, vectors: np.ndarray, n: int) -> list[lis
             for ids, docs, metas, dists in zip(got["ids"], got["documents"], got["metadatas"],
                                                got["distances"], strict=True)]
 
+
 def write_articles(store: Store, items: list[tuple[Article, list[Chunk], np.ndarray]],
                    old: dict[str, set[str]]) -> None:
-    """write_article for many articles in few calls, in the same order: every new chunk first (whole
-    articles per call), then the chunks of older versions (`old`: stored chunk ids per article)
-    that the new ones do not reuse, then the article records. A kill part way leaves each article
-    at its old version or with chunks but no record yet; the next ingest rewrites it."""
-    calls: list[list[tuple[Article, list[Chunk], np.ndarray]]] = [[]]
-    size = 0
-    for item in items:
-        if size and size + len(item[1]) > BATCH:
-            calls.append([])
-            size = 0
-        calls[-1].append(item)
-        size += len(item[1])
-    for call in filter(None, calls):
-        metas = [{**_article_meta(a), "article_id": c.article_id, "index": c.index, "start": c.start,
-                  "end": c.end} for a, chunks, _ in call for c in chunks]
-        store.chunks.upsert(ids=[c.chunk_id for _, chunks, _ in call for c in chunks],
-                           embeddings=np.concatenate([v for _, _, v in call]),
-                           documents=[c.text for _, chunks, _ in call for c in chunks], metadatas=metas)
+    """Store.write_article for many articles in few calls, in the same order: every new chunk first,
+    then the chunks of older versions (`old`: stored chunk ids per article) that the new ones do not
+    reuse, then the article records. A kill part way leaves each article at its old version or with
+    chunks but no record yet (an article is never listed without its chunks); the next ingest
+    rewrites it."""
+    rows = [(a, c, v) for a, chunks, vectors in items for c, v in zip(chunks, vectors, strict=True)]
+    for i in range(0, len(rows), BATCH):
+        part = rows[i:i + BATCH]
+        store.chunks.upsert(ids=[c.chunk_id for _, c, _ in part], embeddings=np.stack([v for _, _, v in part]),
+                            documents=[c.text for _, c, _ in part],
+                            metadatas=[{**_article_meta(a), "article_id": c.article_id, "index": c.index,
+                                        "start": c.start, "end": c.end} for a, c, _ in part])
     stale = [cid for a, chunks, _ in items for cid in old.get(a.article_id, set()) - {c.chunk_id for c in chunks}]
     for i in range(0, len(stale), BATCH):
         store.chunks.delete(ids=stale[i:i + BATCH])
