@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m rag.onnx_export
+	$(PY) -m rag.ingest.onnx_export
 	touch $(STAMP)
 
 install: $(STAMP)

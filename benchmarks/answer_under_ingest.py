@@ -1,5 +1,5 @@
 """Answer latency idle and while a CLI ingest of BBC business articles runs on the same data dir, with
-the ingest giving way to answers (rag.yielding) and without (NEWSDESK_INGEST_YIELD_MAX_S=0).
+the ingest giving way to answers (rag.ingest.yielding) and without (NEWSDESK_INGEST_YIELD_MAX_S=0).
 
     .venv/bin/python benchmarks/answer_under_ingest.py [--questions 10] [--articles 150]
 
@@ -32,7 +32,7 @@ BBC = ROOT.parent / "shared" / "corpora" / "bbc" / "business"  # ../shared, read
 
 
 def ask_all(pipe, questions: list[str], alive=lambda: True) -> dict[str, list[float]]:
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     total, llm, during = [], [], 0
     for q in questions:
@@ -73,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from rag.config import Settings
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
 
     rows = [json.loads(x) for x in (ROOT / "evals/datasets/seeds.jsonl").read_text().splitlines() if x.strip()]

@@ -91,7 +91,7 @@ def query_baseline() -> dict:
     from langchain_core.prompts import ChatPromptTemplate
 
     from evals.metrics import evidence_retrieval
-    from rag.llm import make_llm
+    from rag.answering.llm import make_llm
 
     settings, store = baseline_parts(WORK / "baseline")
     llm = make_llm(settings)
@@ -117,7 +117,7 @@ def query_baseline() -> dict:
 
 def query_newsdesk() -> dict:
     from evals.metrics import evidence_retrieval
-    from rag.answer import answer
+    from rag.answering.answer import answer
     from rag.config import Settings
     from rag.pipeline import load_pipeline
 

@@ -57,8 +57,8 @@ def gemm_ceiling(m: int = 4096, k: int = HIDDEN, n: int = FFN, repeats: int = 20
 
 def sample_texts(limit: int = 400) -> list[str]:
     from rag.config import Settings
-    from rag.ingest import chunked, parse
-    from rag.loaders import load
+    from rag.ingest.articles import chunked, parse
+    from rag.ingest.loaders import load
 
     settings = Settings(_env_file=None)
     texts: list[str] = []
@@ -84,7 +84,7 @@ def throughput(embedder, texts: list[str], batch: int) -> float:  # noqa: ANN001
 
 def main() -> None:
     from rag.config import Settings
-    from rag.embeddings import load_embeddings
+    from rag.ingest.embeddings import load_embeddings
 
     settings = Settings(_env_file=None)
     texts = sample_texts()

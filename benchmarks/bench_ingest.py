@@ -25,7 +25,7 @@ EMBED_SAMPLE = 1500  # chunks embedded by each backend for the stage-alone figur
 
 def ingest_corpus(name: str) -> dict:
     from rag.config import Settings
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
 
     folder = WORK / name
@@ -54,9 +54,9 @@ def embedding_stage(backend: str) -> dict:
     """The embedding stage alone: the same MultiHop-RAG chunks (title + chunk text, as ingest embeds
     them), embedded by one backend after a warm-up batch."""
     from rag.config import Settings
-    from rag.embeddings import load_embeddings
-    from rag.ingest import chunked, parse
-    from rag.loaders import load
+    from rag.ingest.embeddings import load_embeddings
+    from rag.ingest.articles import chunked, parse
+    from rag.ingest.loaders import load
 
     settings = Settings(_env_file=None)
     texts: list[str] = []

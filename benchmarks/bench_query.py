@@ -43,7 +43,7 @@ def rows_of(collection, with_embeddings: bool = True) -> list[tuple]:  # noqa: A
 def build(size: int, folder: Path) -> dict:
     """A store of at least `size` chunks made of whole articles, copied from the ingested corpora."""
     from rag.config import Settings
-    from rag.store import open_store
+    from rag.storage.store import open_store
 
     shutil.rmtree(folder, ignore_errors=True)
     target = open_store(Settings(data_dir=folder, _env_file=None), None)
@@ -90,7 +90,7 @@ def flush(collection, rows: list[tuple]) -> None:  # noqa: ANN001
 
 
 def measure(folder: Path, qs: list[str]) -> dict:
-    from rag.answer import answer
+    from rag.answering.answer import answer
     from rag.config import Settings
     from rag.pipeline import load_pipeline
 

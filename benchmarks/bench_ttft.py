@@ -26,7 +26,7 @@ from benchmarks.common import WORK, questions, summary, table, write  # noqa: E4
 
 
 def one(pipe, question: str, cached: bool) -> dict | None:  # noqa: ANN001
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     llm = pipe.llm()
     llm.prefix_cache = cached

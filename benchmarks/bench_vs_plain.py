@@ -1,7 +1,7 @@
 """Ingest of a fixed 400-article BBC sample: `newsdesk ingest` against the plain LangChain recipe
 (RecursiveCharacterTextSplitter 1000/200 + HuggingFaceEmbeddings fp32 + Chroma, the same bundled
 MiniLM), in the same run, alternating, each in a fresh process into a fresh store. Also prints
-newsdesk's stage table (rag.stages) for its runs.
+newsdesk's stage table (rag.ingest.stages) for its runs.
 
     .venv/bin/python benchmarks/bench_vs_plain.py [repeats]   # benchmarks/results/bench_vs_plain.json
 
@@ -43,9 +43,9 @@ def sample_folder() -> Path:
 
 def run_newsdesk(folder: Path) -> dict:
     from rag.config import Settings
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
-    from rag.stages import StageTimes
+    from rag.ingest.stages import StageTimes
 
     store_dir = WORK / "vs_plain_newsdesk"
     shutil.rmtree(store_dir, ignore_errors=True)

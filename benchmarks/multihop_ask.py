@@ -22,9 +22,9 @@ STAGES = ("retrieve", "evidence", "llm", "verify")
 
 
 def main() -> None:
-    from rag.answer import answer
+    from rag.answering.answer import answer
     from rag.config import Settings
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
 
     pipe = load_pipeline(Settings(data_dir=WORK / "multihop", _env_file=None))

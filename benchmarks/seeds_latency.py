@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     t0 = time.perf_counter()
     from evals.metrics import contains
-    from rag.answer import answer
+    from rag.answering.answer import answer
     from rag.config import Settings
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -63,8 +63,8 @@ def leaked(result: dict[str, Any], planted: str) -> str:
 
 def measure(cases: list[dict[str, Any]], pipe: Any) -> list[dict[str, Any]]:
     """Ingest the cases into the pipeline's store, answer each question; one row per case."""
-    from rag.answer import answer
-    from rag.ingest import ingest
+    from rag.answering.answer import answer
+    from rag.ingest.articles import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         write_articles(cases, Path(tmp))

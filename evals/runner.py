@@ -82,7 +82,7 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
 
 
 def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multihop: bool = False) -> list[dict]:
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     records = []
     for q in tqdm(questions, unit="q", desc="eval", file=sys.stderr, disable=None):
@@ -120,7 +120,7 @@ def default_corpus(args: argparse.Namespace) -> list[Path]:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import load_pipeline
 
     questions = load_questions(args)

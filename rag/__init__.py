@@ -20,7 +20,7 @@ os.environ.update({
     "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime: 1DS events to mobile.events.data.microsoft.com
     "HF_HUB_DISABLE_TELEMETRY": "1",  # huggingface_hub, transformers, sentence-transformers
     "DO_NOT_TRACK": "1",  # the cross-tool convention (huggingface_hub and others read it)
-    "ANONYMIZED_TELEMETRY": "False",  # chromadb (also off in rag.store.make_client)
+    "ANONYMIZED_TELEMETRY": "False",  # chromadb (also off in rag.storage.store.make_client)
     "GRADIO_ANALYTICS_ENABLED": "False",  # gradio usage analytics and its version check
     "LANGCHAIN_TRACING_V2": "false",  # LangSmith tracing (langchain-core reads all three names)
     "LANGCHAIN_TRACING": "false",

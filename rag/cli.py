@@ -34,9 +34,9 @@ def _k_value(text: str) -> int:
 
 
 def _date_value(side: str) -> Any:
-    """argparse type for --after/--before: the inclusive ISO day bound (rag.constraints.date_bound)."""
+    """argparse type for --after/--before: the inclusive ISO day bound (rag.retrieval.constraints.date_bound)."""
     def parse(text: str) -> str:
-        from rag.constraints import date_bound
+        from rag.retrieval.constraints import date_bound
 
         try:
             return date_bound(text, side)
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rag.feeds_cli import HANDLERS as FEED_HANDLERS
     from rag.pipeline import load_pipeline
-    from rag.writelock import write_lock
+    from rag.storage.writelock import write_lock
 
     handler = {"ingest": cmd_ingest, "remove": cmd_remove, "check": cmd_check, "articles": cmd_articles,
                "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve,
@@ -198,7 +198,7 @@ def progress_lines(out: Any, every: int = PROGRESS_EVERY) -> Callable[[int, int,
 
 def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
     from rag.feeds_cli import ingest_web, split_targets
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
 
     progress = None if sys.stderr.isatty() else progress_lines(sys.stderr)
     paths, urls = split_targets(args.paths)
@@ -223,7 +223,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.ingest import remove
+    from rag.ingest.articles import remove
 
     outcomes = remove(args.targets, pipe.store)
     pipe.lexical()
@@ -232,7 +232,7 @@ def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_check(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.check import find_problems, repair
+    from rag.storage.check import find_problems, repair
 
     problems = find_problems(pipe.store, pipe.settings.data_dir / "bm25")
     for p in problems:
@@ -263,7 +263,7 @@ def cmd_articles(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from rag.retrieve import Filters
+    from rag.retrieval.hybrid import Filters
 
     return Filters(publishers=args.publisher, after=args.after or "", before=args.before or "")
 
@@ -273,7 +273,7 @@ def unknown_publishers(asked: list[str], stored: list[str]) -> list[str]:
     with the closest stored names."""
     import difflib
 
-    from rag.store import publisher_key
+    from rag.storage.store import publisher_key
 
     by_key = {publisher_key(name): name for name in stored}
     out = []
@@ -304,7 +304,7 @@ def _lines(first: str | None) -> Iterator[str]:
 
 
 def _check_question(text: str) -> str:
-    from rag.answer import check_question
+    from rag.answering.answer import check_question
 
     return check_question(text)
 
@@ -320,7 +320,7 @@ def _note_retry(exc: BaseException, left: float) -> None:
 
 
 def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.retry import retrying
+    from rag.storage.retry import retrying
 
     if not _check_publishers(args, pipe):
         return 2
@@ -365,8 +365,8 @@ def cmd_ask(args: argparse.Namespace, pipe: Any) -> int:
     """One answer (or one error) per question; a question that fails, even because the store is down
     for longer than NEWSDESK_STORE_RETRY_S, does not stop the batch. Exit 2 for a bad question, 1 for
     a question that could not be answered, 0 when all were."""
-    from rag.answer import answer
-    from rag.retry import retrying
+    from rag.answering.answer import answer
+    from rag.storage.retry import retrying
 
     if not _check_publishers(args, pipe):
         return 2
@@ -394,7 +394,7 @@ def cmd_ask(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     counts = pipe.store.counts()
     print(f"newsdesk: {counts['articles']} articles, {counts['chunks']} chunks. Ask a question; "
@@ -421,7 +421,7 @@ def cmd_chat(args: argparse.Namespace, pipe: Any) -> int:
 
 def cmd_serve(args: argparse.Namespace, pipe: Any) -> int:
     if args.ingest:
-        from rag.ingest import ingest
+        from rag.ingest.articles import ingest
 
         progress = None if sys.stderr.isatty() else progress_lines(sys.stderr)
         print_report(ingest(args.ingest, pipe.settings, pipe.store, pipe.embedder, progress=progress), out=sys.stderr)
@@ -429,7 +429,7 @@ def cmd_serve(args: argparse.Namespace, pipe: Any) -> int:
 
     if args.watch:  # new articles show without a restart: readers re-read the store when its revision changes
         from rag.feeds_cli import print_feed_report
-        from rag.follow import start_watching
+        from rag.web.follow import start_watching
 
         start_watching(pipe.settings, pipe.store, pipe.embedder,
                        report=lambda feed, outcomes: print_feed_report(feed, outcomes, out=sys.stderr))

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     ingest_yield_max_s: float = Field(
         30.0, description="Longest an ingest pauses, between articles, while questions are answered (0 = never).")
 
-    # Following news sources (rag.fetch, rag.follow). Nothing is fetched unless a URL is given or followed.
+    # Following news sources (rag.web.fetch, rag.web.follow). Nothing is fetched unless a URL is given or followed.
     allow_private_urls: bool = Field(False, description="Fetch URLs whose host is a private, loopback or "
                                      "link-local address (off: a feed must not make newsdesk probe its own network).")
     fetch_timeout_s: float = Field(20.0, gt=0, description="Connect and read timeout of one web request.")

@@ -33,16 +33,16 @@ def add_parsers(sub: Any) -> None:
 
 def split_targets(targets: list[str]) -> tuple[list[Path], list[str]]:
     """`newsdesk ingest` arguments: (files and folders, URLs and local .xml feed files)."""
-    from rag.fetch import is_url
+    from rag.web.fetch import is_url
 
     web = [t for t in targets if is_url(t) or t.lower().endswith(".xml")]
     return [Path(t) for t in targets if t not in web], web
 
 
 def ingest_web(targets: list[str], pipe: Any) -> list[Outcome]:
-    from rag.fetch import Fetcher
-    from rag.follow import editing, load
-    from rag.web import ingest_targets
+    from rag.web.fetch import Fetcher
+    from rag.web.follow import editing, load
+    from rag.web.pages import ingest_targets
 
     s = pipe.settings
     seen = load(s.data_dir).items
@@ -66,7 +66,7 @@ def print_feed_report(feed: Any, outcomes: list[Outcome], out: Any = None) -> No
 
 
 def cmd_follow(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.follow import follow, parse_every, poll
+    from rag.web.follow import follow, parse_every, poll
 
     s = pipe.settings
     try:
@@ -87,7 +87,7 @@ def cmd_follow(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_unfollow(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.follow import unfollow
+    from rag.web.follow import unfollow
 
     if unfollow(pipe.settings.data_dir, args.url):
         print(f"unfollowed {args.url} (its articles stay; `newsdesk remove` takes them out)", file=sys.stderr)
@@ -98,7 +98,7 @@ def cmd_unfollow(args: argparse.Namespace, pipe: Any) -> int:
 
 def cmd_feeds(args: argparse.Namespace, pipe: Any) -> int:
     from rag.cli import printable
-    from rag.follow import load, summary
+    from rag.web.follow import load, summary
 
     state = load(pipe.settings.data_dir)
     rows = [summary(f, state.items) for f in state.feeds.values()]
@@ -114,7 +114,7 @@ def cmd_feeds(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.follow import load, watch
+    from rag.web.follow import load, watch
 
     s = pipe.settings
     if not load(s.data_dir).feeds:

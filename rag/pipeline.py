@@ -9,11 +9,11 @@ from itertools import zip_longest
 from typing import Any
 
 from rag.config import Settings
-from rag.constraints import Constraints, analyze, by_outlet
-from rag.embeddings import SentenceEmbeddings, load_embeddings
-from rag.lexical import LexicalIndex, lexical_index
-from rag.retrieve import Filters, Shared, hybrid
-from rag.store import Store, open_store
+from rag.retrieval.constraints import Constraints, analyze, by_outlet
+from rag.ingest.embeddings import SentenceEmbeddings, load_embeddings
+from rag.retrieval.lexical import LexicalIndex, lexical_index
+from rag.retrieval.hybrid import Filters, Shared, hybrid
+from rag.storage.store import Store, open_store
 from rag.types import Passage
 
 
@@ -47,7 +47,7 @@ class Pipeline:
     def llm(self) -> Any:
         with self._lock:
             if self._llm is None:
-                from rag.llm import make_llm
+                from rag.answering.llm import make_llm
 
                 self._llm = make_llm(self.settings)
             return self._llm

@@ -18,7 +18,7 @@ class Article:
     url: str = ""
     source_path: str = ""  # absolute path of the file it came from (for --sync and remove)
     content_hash: str = ""
-    story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.story_of)
+    story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.articles.story_of)
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what ingest dropped (not stored; see Outcome.warnings)
 

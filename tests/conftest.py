@@ -34,7 +34,7 @@ def make_pipeline(data_dir: Path, **overrides):
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory):
     """A store holding the two seed articles (shared, read-only for tests)."""
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
 
     pipe = make_pipeline(tmp_path_factory.mktemp("seeded"))
     outcomes = ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)
@@ -101,7 +101,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def ui_server(tmp_path_factory):
     """The real Gradio app on 127.0.0.1, over its own seeded store; yields its URL."""
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from ui.app import launch
 
     pipe = make_pipeline(tmp_path_factory.mktemp("ui-store"), ui_allow_remove=True)

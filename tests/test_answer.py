@@ -8,9 +8,9 @@ import shutil
 import pytest
 from conftest import SEEDS, UPI, dataset_rows, make_pipeline
 
-from rag.answer import answer
-from rag.ingest import ingest
-from rag.retrieve import Filters
+from rag.answering.answer import answer
+from rag.ingest.articles import ingest
+from rag.retrieval.hybrid import Filters
 
 pytestmark = pytest.mark.llm
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import SEEDS
 
-from rag.chunking import chunk_article, split_sentences
-from rag.ingest import parse
-from rag.loaders import load
+from rag.ingest.chunking import chunk_article, split_sentences
+from rag.ingest.articles import parse
+from rag.ingest.loaders import load
 
 
 def test_sentences_respect_abbreviations_and_quotes():

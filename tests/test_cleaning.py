@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS, TELEGRAPH, UPI
 
-from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
-from rag.ingest import parse
-from rag.loaders import Rejected, decode, load
-from rag.metadata import find_date, parse_date, read_dateline
+from rag.ingest.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
+from rag.ingest.articles import parse
+from rag.ingest.loaders import Rejected, decode, load
+from rag.ingest.metadata import find_date, parse_date, read_dateline
 
 
 def seed_article(name: str):

@@ -19,7 +19,7 @@ NEWSDESK = [sys.executable, "-m", "rag.cli"]
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """Environment for `newsdesk` runs against a store already holding the seeds."""
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
 
     data = tmp_path_factory.mktemp("cli-store")
     pipe = make_pipeline(data)

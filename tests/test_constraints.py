@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import TELEGRAPH, UPI
 
-from rag.answer import answer
-from rag.constraints import analyze, by_outlet, find_dates, find_publishers
+from rag.answering.answer import answer
+from rag.retrieval.constraints import analyze, by_outlet, find_dates, find_publishers
 
 KNOWN = ["The Telegraph", "UPI", "The Verge", "TechCrunch", "The Guardian", "Fortune", "The New York Times", "Time"]
 
@@ -128,7 +128,7 @@ def test_sources_that_disagree_on_a_figure_are_both_cited(tmp_path):
 
     from conftest import make_pipeline
 
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
 
     planet = ("Heavy rain pushed the Riverton river over its banks on Sunday night. Forty people were killed "
               "in the Riverton flood, the mayor said on Monday. Rescue teams were still searching the lower town.")

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.chunking import split_sentences
+from rag.ingest.chunking import split_sentences
 from rag.config import Settings
-from rag.embeddings import OnnxEmbeddings, SentenceEmbeddings, load_embeddings
+from rag.ingest.embeddings import OnnxEmbeddings, SentenceEmbeddings, load_embeddings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

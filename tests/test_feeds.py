@@ -13,11 +13,11 @@ import pytest
 from conftest import make_pipeline, make_settings
 from feedsite import CLUTTER_WORDS, Site, rss
 
-from rag.feeds import read
-from rag.fetch import Fetcher
-from rag.follow import follow, load, poll, unfollow
-from rag.loaders import Rejected
-from rag.web import ingest_targets
+from rag.web.feeds import read
+from rag.web.fetch import Fetcher
+from rag.web.follow import follow, load, poll, unfollow
+from rag.ingest.loaders import Rejected
+from rag.web.pages import ingest_targets
 
 pytestmark = pytest.mark.server
 
@@ -117,7 +117,7 @@ def test_atom_sitemap_and_local_feed_file(polled, site, tmp_path):
 
 
 def test_out_of_time_items_are_skipped_for_the_next_poll(site, polled):
-    from rag.web import ingest_feed
+    from rag.web.pages import ingest_feed
 
     pipe, _ = polled
     fetcher = Fetcher(pipe.settings)
@@ -173,7 +173,7 @@ def test_follow_state_round_trips_and_backs_off(site, tmp_path):
 def test_watcher_thread_brings_new_articles_to_a_running_reader(site, tmp_path):
     """`serve --watch`: the poller runs in a thread of the reader's process; its questions see the new
     articles without a restart, because the BM25 index follows the store's revision."""
-    from rag.follow import start_watching
+    from rag.web.follow import start_watching
 
     pipe = make_pipeline(tmp_path / "store", allow_private_urls=True, fetch_delay_s=0)
     assert pipe.lexical() is not None and pipe.store.counts()["articles"] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.followup import rewrite
+from rag.retrieval.followup import rewrite
 
 LAVROV = [("Who told Rex Tillerson that North Korea is open to direct talks?",
            "According to The Telegraph: “North Korea is open to coming to the table for direct talks with the US "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, TELEGRAPH, UPI
 
-from rag.ingest import ingest, record_id, remove
+from rag.ingest.articles import ingest, record_id, remove
 
 
 def run(pipe, *paths, sync=False):

@@ -1,4 +1,4 @@
-"""The batched, pipelined ingest (rag.reader + rag.ingest_batch): the same outcomes as one document
+"""The batched, pipelined ingest (rag.ingest.reader + rag.ingest.batch): the same outcomes as one document
 at a time, across batch boundaries, on a stop part way, and after kill -9. Real Chroma in tmp_path,
 the real embedder, a real `newsdesk ingest` process for the kill."""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from conftest import ROOT, SEEDS, TELEGRAPH, make_pipeline
 
-from rag import ingest_batch
-from rag.check import find_problems
-from rag.ingest import ingest
+from rag.ingest import batch as ingest_batch
+from rag.storage.check import find_problems
+from rag.ingest.articles import ingest
 
 
 def variants(folder: Path, n: int) -> list[Path]:

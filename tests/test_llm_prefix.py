@@ -1,4 +1,4 @@
-"""The LLM's prefix cache (rag.llm.LlamaCppChat.prefix_cache) with the real GGUF: the fixed head of the
+"""The LLM's prefix cache (rag.answering.llm.LlamaCppChat.prefix_cache) with the real GGUF: the fixed head of the
 prompt is evaluated once, and what the model writes is the same as when every prompt is read in full."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from conftest import make_settings
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answer import load_prompt
-from rag.llm import LlamaCppChat
+from rag.answering.answer import load_prompt
+from rag.answering.llm import LlamaCppChat
 
 pytestmark = pytest.mark.llm
 
@@ -51,7 +51,7 @@ def test_cached_prefix_changes_how_much_is_read_never_what_is_written(tmp_path):
 def test_switching_models_keeps_each_models_prefix(tmp_path):
     path = make_settings(tmp_path).gguf_path()
     reference = full_reads(path)
-    # Another context size is another llama.cpp model instance (rag.llm._llama), as a UI model switch is.
+    # Another context size is another llama.cpp model instance (rag.answering.llm._llama), as a UI model switch is.
     first = LlamaCppChat(model_path=path, max_tokens=24)
     second = LlamaCppChat(model_path=path, n_ctx=1024, max_tokens=24)
     ask(first, *FACTS[1])

@@ -52,7 +52,7 @@ def test_ask_batch_rides_out_a_chroma_outage(tmp_path):
     server = start_chroma(tmp_path, port)
     url = f"http://127.0.0.1:{port}"
     pipe = make_pipeline(tmp_path / "dd", chroma_url=url)
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
 
     assert [o.status for o in ingest([SEEDS], pipe.settings, pipe.store, pipe.embedder)] == ["added", "added"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from conftest import free_port, make_settings
 
-from rag.answer import answer
+from rag.answering.answer import answer
 from rag.pipeline import Pipeline
 
 pytestmark = [pytest.mark.llm, pytest.mark.server]
@@ -23,7 +23,7 @@ def openai_server(tmp_path_factory):
     model = make_settings(tmp_path_factory.mktemp("x")).gguf_path()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.llm_server", "--model", model, "--model_alias", "smollm2",
+        [sys.executable, "-m", "rag.answering.llm_server", "--model", model, "--model_alias", "smollm2",
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
         stdout=log, stderr=subprocess.STDOUT,
     )

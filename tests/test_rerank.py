@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.rerank import coverage, rerank
+from rag.retrieval.rerank import coverage, rerank
 from rag.types import Passage
 
 

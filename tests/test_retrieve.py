@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag import lexical
-from rag.ingest import ingest
-from rag.retrieve import Filters, rrf
+from rag.retrieval import lexical
+from rag.ingest.articles import ingest
+from rag.retrieval.hybrid import Filters, rrf
 
 
 def test_rrf_rewards_agreement():
@@ -50,7 +50,7 @@ def test_bm25_index_persists_and_follows_the_store(tmp_path):
 
 
 def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     folder = tmp_path / "news"
     folder.mkdir()
@@ -77,7 +77,7 @@ def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
 def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
     import numpy as np
 
-    from rag.ingest import remove
+    from rag.ingest.articles import remove
 
     news = tmp_path / "news"
     news.mkdir()

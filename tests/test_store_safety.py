@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag.check import find_problems
-from rag.ingest import ingest, parse, record_id, write
-from rag.loaders import load
+from rag.storage.check import find_problems
+from rag.ingest.articles import ingest, parse, record_id, write
+from rag.ingest.loaders import load
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
@@ -269,7 +269,7 @@ def test_two_ingests_at_once_keep_every_article(tmp_path, start):
 
 
 def test_a_writer_waits_for_the_lock_and_says_so(tmp_path):
-    from rag.writelock import write_lock
+    from rag.storage.writelock import write_lock
 
     data = tmp_path / "store"
     with write_lock(data, 5):
@@ -283,7 +283,7 @@ def test_a_writer_waits_for_the_lock_and_says_so(tmp_path):
 def test_a_writer_killed_with_sigkill_leaves_no_lock(tmp_path):
     data = tmp_path / "store"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from rag.writelock import write_lock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from rag.storage.writelock import write_lock\n"
          f"with write_lock(Path({str(data)!r}), 5):\n    print('held', flush=True); time.sleep(600)"],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.llm, pytest.mark.server]
 
 def serve(seeded, tmp_path_factory, **overrides):
     """A server over a store of its own holding the seeds (the seeded fixture's embedder is reused)."""
-    from rag.ingest import ingest
+    from rag.ingest.articles import ingest
     from rag.pipeline import Pipeline
-    from rag.store import open_store
+    from rag.storage.store import open_store
     from ui.app import launch
 
     settings = make_settings(tmp_path_factory.mktemp("reader"), **overrides)

@@ -1,4 +1,4 @@
-"""Ingest gives way while a question is answered (rag.yielding): across processes (`serve` or `ask`
+"""Ingest gives way while a question is answered (rag.ingest.yielding): across processes (`serve` or `ask`
 and a CLI ingest on one data dir) through marker files, and in-process (the UI's uploads)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 import pytest
 from conftest import SEEDS
 
-from rag.yielding import answering, answers_in_progress, marker_dir
+from rag.ingest.yielding import answering, answers_in_progress, marker_dir
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 
@@ -40,7 +40,7 @@ def test_a_cli_ingest_pauses_while_an_answer_is_in_progress(tmp_path):
 
 @pytest.mark.llm
 def test_an_answer_holds_the_marker_while_it_runs(seeded):
-    from rag.answer import answer
+    from rag.answering.answer import answer
 
     seen: list[int] = []
     result = answer("Who told Rex Tillerson that North Korea is open to direct talks?", seeded,

@@ -25,11 +25,11 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answer import answer, check_question
+from rag.answering.answer import answer, check_question
 from rag.config import Settings
-from rag.ingest import ingest, remove
+from rag.ingest.articles import ingest, remove
 from rag.pipeline import Pipeline
-from rag.retrieve import Filters
+from rag.retrieval.hybrid import Filters
 from rag.types import Outcome
 from ui.feeds_tab import FeedPanel
 from ui.render import (

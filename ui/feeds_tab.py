@@ -14,8 +14,8 @@ from typing import Any
 import gradio as gr
 
 from rag.config import Settings
-from rag.fetch import Fetcher, is_url
-from rag.follow import follow, load, poll, summary, unfollow
+from rag.web.fetch import Fetcher, is_url
+from rag.web.follow import follow, load, poll, summary, unfollow
 from rag.pipeline import Pipeline
 from rag.types import Outcome
 from ui.render import escape_html

@@ -2,7 +2,7 @@
 
 "Which company ... as reported by both The Verge and TechCrunch?" has one answer that both outlets
 support, and its best evidence sentence in one outlet may name several companies. So candidate answers
-(names of the kind asked for, rag.qtypes.candidates) are gathered from the best sentences of each
+(names of the kind asked for, rag.answering.qtypes.candidates) are gathered from the best sentences of each
 source, each weighted by its sentence's score and its rank among that sentence's candidates, and the
 one that the most sources support wins (then the highest weight). The answer is that name and one cited
 sentence per source.
@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rag.constraints import outlet
-from rag.evidence import Evidence
-from rag.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
+from rag.retrieval.constraints import outlet
+from rag.answering.evidence import Evidence
+from rag.answering.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
 from rag.text import terms
 
 PER_SOURCE = 4  # best sentences per source searched for candidates

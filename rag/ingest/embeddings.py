@@ -105,7 +105,7 @@ def load_embeddings(model_path: str, batch_size: int = 4, backend: str = "auto",
     """The embedder for these settings. `auto` uses the int8 ONNX export (building it on first use)
     and falls back to fp32 PyTorch, with a one-line note, when it cannot be built or loaded."""
     if backend != "torch":
-        from rag.onnx_export import export_int8, export_path
+        from rag.ingest.onnx_export import export_int8, export_path
 
         path = export_path(model_path, cache_dir or Path.home() / ".cache" / "newsdesk")
         try:

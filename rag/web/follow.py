@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
-from rag.embeddings import SentenceEmbeddings
-from rag.fetch import Fetcher, is_url
-from rag.store import Store
+from rag.ingest.embeddings import SentenceEmbeddings
+from rag.web.fetch import Fetcher, is_url
+from rag.storage.store import Store
 from rag.types import Outcome
-from rag.web import Seen, ingest_source
+from rag.web.pages import Seen, ingest_source
 
 STATE_FILE = "feeds.json"
 MAX_BACKOFF_S = 86400.0
@@ -61,7 +61,7 @@ class Followed:
 @dataclass
 class State:
     feeds: dict[str, Followed]
-    items: Seen  # item URL -> what is held of it (rag.web)
+    items: Seen  # item URL -> what is held of it (rag.web.pages)
 
 
 def parse_every(text: str) -> float:

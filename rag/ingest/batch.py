@@ -1,12 +1,12 @@
-"""The writing half of the ingest pipeline: parsed documents (rag.reader) -> outcomes, many articles
-at a time. Per batch: one round of store lookups, the decisions of rag.ingest.decide, one embedding
+"""The writing half of the ingest pipeline: parsed documents (rag.ingest.reader) -> outcomes, many articles
+at a time. Per batch: one round of store lookups, the decisions of rag.ingest.articles.decide, one embedding
 pass over all new chunks sorted by length (across articles), one story lookup, and a few Chroma
-writes (rag.store_many). The same outcomes as ingest_one document by document:
+writes (rag.storage.many). The same outcomes as ingest_one document by document:
 - a document whose id is already in the batch closes the batch first, so it meets the stored
   earlier version exactly as it would one at a time;
 - the same text twice in one batch: the second is a duplicate of the first;
 - the story of an article is looked for among stored articles and the batch's earlier articles.
-Crash safety is Store.write_article's, batch-wide (rag.store_many.write_articles); should_stop is
+Crash safety is Store.write_article's, batch-wide (rag.storage.many.write_articles); should_stop is
 asked between embedding slices, and what is not stored by then is reported as skipped.
 """
 
@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag import store_many
+from rag.storage import many as store_many
 from rag.config import Settings
-from rag.embeddings import SentenceEmbeddings
-from rag.ingest import Stop, decide, is_legacy_of, legacy_id, stored, story_among
-from rag.reader import Item
-from rag.stages import StageTimes
-from rag.store import Store, mean_vector
+from rag.ingest.embeddings import SentenceEmbeddings
+from rag.ingest.articles import Stop, decide, is_legacy_of, legacy_id, stored, story_among
+from rag.ingest.reader import Item
+from rag.ingest.stages import StageTimes
+from rag.storage.store import Store, mean_vector
 from rag.types import Article, Outcome
-from rag.yielding import give_way
+from rag.ingest.yielding import give_way
 
 BATCH_CHUNKS = 256  # new chunks per batch: a few Chroma calls each, ~3 s of embedding here
 SLICE = 64  # chunks embedded between two should_stop / give_way checks (under a second, idle)

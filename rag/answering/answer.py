@@ -1,10 +1,10 @@
 """Answering: evidence first, the LLM only phrases, its text is checked, quoting is the fallback.
 
-1. Retrieve passages (hybrid) and score their sentences against the question (rag.evidence).
+1. Retrieve passages (hybrid) and score their sentences against the question (rag.answering.evidence).
 2. Abstain when the evidence is weak: low score, a name in the question the passages never mention,
    or no sentence of the kind the question asks for (a number for "how many", a date for "when"...).
 3. The LLM sees only the best evidence sentence(s), numbered, and writes a short answer.
-4. What it wrote must pass the support check (rag.support) against the evidence it cites; an
+4. What it wrote must pass the support check (rag.answering.support) against the evidence it cites; an
    unsupported answer is dropped.
 5. If nothing the LLM wrote survives, the answer quotes the best evidence sentence with its citation.
 
@@ -19,20 +19,20 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from rag.brief import facts
-from rag.claims import asks, relation_choice, shape
-from rag.consensus import consensus, per_clue, several_clues
-from rag.constraints import by_outlet, find_publishers, missing_sources, outlet
-from rag.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names, with_detail
-from rag.followup import rewrite
+from rag.answering.brief import facts
+from rag.answering.claims import asks, relation_choice, shape
+from rag.answering.consensus import consensus, per_clue, several_clues
+from rag.retrieval.constraints import by_outlet, find_publishers, missing_sources, outlet
+from rag.answering.evidence import NAME_RUN, Evidence, about, metadata_intent, question_names, select, unknown_names, with_detail
+from rag.retrieval.followup import rewrite
 from rag.pipeline import Pipeline
-from rag.qtypes import candidates, fits, question_type
-from rag.retrieve import Filters
-from rag.support import check
+from rag.answering.qtypes import candidates, fits, question_type
+from rag.retrieval.hybrid import Filters
+from rag.answering.support import check
 from rag.text import terms
 from rag.types import Passage
-from rag.verdicts import yes_no
-from rag.yielding import while_answering
+from rag.answering.verdicts import yes_no
+from rag.ingest.yielding import while_answering
 
 MAX_QUESTION_CHARS = 2000
 BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
@@ -54,7 +54,7 @@ def check_question(text: str) -> str:
 
 
 def load_prompt() -> tuple[str, str]:
-    text = resources.files("rag").joinpath("prompts/answer.md").read_text(encoding="utf-8")
+    text = resources.files("rag.answering").joinpath("prompts/answer.md").read_text(encoding="utf-8")
     system, user = text.split("\n---\n", 1)
     return system.strip(), user.strip()
 
@@ -266,7 +266,7 @@ def reprints(e: Evidence, pipe: Pipeline) -> list[Evidence]:
     return out
 
 
-@while_answering  # ingests pause meanwhile (rag.yielding)
+@while_answering  # ingests pause meanwhile (rag.ingest.yielding)
 def answer(
     question: str,
     pipe: Pipeline,
@@ -278,7 +278,7 @@ def answer(
 ) -> dict[str, Any]:
     """Answer `question`; with `history` (earlier question/answer turns) a follow-up is first rewritten
     into a standalone question (result["rewritten"]). The answer's shape follows the question
-    (rag.claims.shape): a yes/no verdict over its claims, a brief for an overview question, else a fact."""
+    (rag.answering.claims.shape): a yes/no verdict over its claims, a brief for an overview question, else a fact."""
     t0 = time.perf_counter()
     asked, question = question, rewrite(question, history or [])
     form = shape(question)
@@ -300,7 +300,7 @@ def answer(
 
 
 def answer_yes_no(asked: str, question: str, pipe: Pipeline, t0: float) -> dict[str, Any]:
-    """"Yes" or "No", then each claim of the question with the evidence it was judged on (rag.verdicts)."""
+    """"Yes" or "No", then each claim of the question with the evidence it was judged on (rag.answering.verdicts)."""
     timings: dict[str, float] = {}
     found = yes_no(pipe, question)
     timings["retrieve"] = _ms(t0)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.config import Settings
-from rag.ingest import chunked, parse
-from rag.loaders import RawDoc, Rejected, load
-from rag.stages import StageTimes
+from rag.ingest.articles import chunked, parse
+from rag.ingest.loaders import RawDoc, Rejected, load
+from rag.ingest.stages import StageTimes
 from rag.types import Article, Chunk, Outcome
 
 QUEUE_ITEMS = 256  # documents parsed ahead of the writer (a few batches; bounded so memory stays flat)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rag.chunking import split_sentences
-from rag.embeddings import SentenceEmbeddings
-from rag.injection import field_problem, non_evidence
-from rag.metadata import BYLINE, PUBLISHER_LINE, is_date_only
-from rag.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
+from rag.ingest.chunking import split_sentences
+from rag.ingest.embeddings import SentenceEmbeddings
+from rag.ingest.injection import field_problem, non_evidence
+from rag.ingest.metadata import BYLINE, PUBLISHER_LINE, is_date_only
+from rag.answering.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
 from rag.text import terms
 from rag.types import Passage
 
@@ -33,7 +33,7 @@ class Evidence:
 def sentences_of(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
     """Unique sentences of the passages, with article offsets (overlapping chunks repeat sentences).
 
-    Text addressed to an AI or to whoever processes the article (rag.injection) is data, never evidence:
+    Text addressed to an AI or to whoever processes the article (rag.ingest.injection) is data, never evidence:
     it is skipped here, so it is never scored, shown to the LLM, quoted or cited. It stays in the stored
     text, so the offsets of every other sentence are unchanged."""
     seen: set[tuple[str, int]] = set()

@@ -1,5 +1,5 @@
 """Exports the bundled sentence-transformers model to an int8-quantized ONNX file, locally, from the
-weights on disk (nothing is downloaded). Run at install (`python -m rag.onnx_export`) or on first use.
+weights on disk (nothing is downloaded). Run at install (`python -m rag.ingest.onnx_export`) or on first use.
 
 Recipe, each step measured on this 2-core AVX-512 VNNI machine (MultiHop-RAG chunks of ~800 chars):
 - export with eager attention, mean pooling and L2 normalisation inside the graph, so the runtime

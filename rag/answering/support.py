@@ -12,7 +12,7 @@
 4. for a full sentence (more than six words), its meaning is close to the evidence: cosine similarity
    of the two sentence embeddings >= 0.5 (a short phrase such as a name is judged by 1-3 alone);
 5. for questions asking for a name, place, number or date, it contains the evidence's best candidate
-   for that answer (rag.qtypes), so a name taken from the wrong part of the sentence is refused;
+   for that answer (rag.answering.qtypes), so a name taken from the wrong part of the sentence is refused;
 6. for "Who <did something to> X?" ("Who replaced Mira Murati as interim CEO?"), a sentence that repeats
    the question's verb names as its doer someone the question does not: "The company will replace Mira
    Murati ..." (nobody) and "Mira Murati replaced ..." (the one asked about) swap the roles and fail.
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.qtypes import candidates, question_type
+from rag.answering.qtypes import candidates, question_type
 from rag.text import STOPWORDS, terms
 
 ALLOWED = set(terms("reported report reports according stated mentioned article articles news evidence "

@@ -1,6 +1,6 @@
 """Yes/no answers from evidence: each claim of the question judged against the outlet it names.
 
-For every claim (rag.claims) and every outlet it names, the best evidence sentence is looked for in
+For every claim (rag.answering.claims) and every outlet it names, the best evidence sentence is looked for in
 that outlet's own articles (on the date the claim gives, when it gives one). The claim is then:
 
 - **not found** when the outlet has no article on it at all: the answer abstains rather than guess;
@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.claims import NEGATION, ORDER_ASKED, Claim, asks, split_claims
-from rag.constraints import by_outlet
-from rag.evidence import Evidence, about, question_names, select
-from rag.retrieve import Filters
-from rag.support import near
+from rag.answering.claims import NEGATION, ORDER_ASKED, Claim, asks, split_claims
+from rag.retrieval.constraints import by_outlet
+from rag.answering.evidence import Evidence, about, question_names, select
+from rag.retrieval.hybrid import Filters
+from rag.answering.support import near
 from rag.text import terms
 
 SUPPORTED = 0.55  # claim-to-sentence evidence score (0.65 cosine + 0.35 term coverage) that counts as saying it

@@ -21,15 +21,15 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from rag.chunking import chunk_article, content_hash
-from rag.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
+from rag.ingest.chunking import chunk_article, content_hash
+from rag.ingest.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
 from rag.config import Settings
-from rag.embeddings import SentenceEmbeddings
-from rag.injection import field_problem
-from rag.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover
-from rag.metadata import parse_date, read_dateline, read_header
-from rag.stages import NULL, StageTimes
-from rag.store import Store, mean_vector
+from rag.ingest.embeddings import SentenceEmbeddings
+from rag.ingest.injection import field_problem
+from rag.ingest.loaders import BULK_EXTENSIONS, RawDoc, Rejected, discover
+from rag.ingest.metadata import parse_date, read_dateline, read_header
+from rag.ingest.stages import NULL, StageTimes
+from rag.storage.store import Store, mean_vector
 from rag.text import containment, shingles
 from rag.types import Article, Chunk, Outcome
 
@@ -98,7 +98,7 @@ def record_id(url: str, text_hash: str) -> str:
 
 
 def web_id(url: str) -> str:
-    """A fetched page's id: a hash of the URL it was fetched from (rag.web), under "web/"."""
+    """A fetched page's id: a hash of the URL it was fetched from (rag.web.pages), under "web/"."""
     return "web/" + hashlib.sha256(f"url:{url}".encode()).hexdigest()[:16]
 
 
@@ -139,7 +139,7 @@ def embed_text(title: str, chunk_text: str) -> str:
 
 
 def chunked(article: Article, settings: Settings) -> tuple[list[Chunk], list[str]]:
-    """An article's chunks, and the text embedded for each (rag.reader, write, the benchmarks)."""
+    """An article's chunks, and the text embedded for each (rag.ingest.reader, write, the benchmarks)."""
     chunks = chunk_article(article.article_id, article.text, settings.chunk_chars, settings.chunk_overlap_sentences)
     return chunks, [embed_text(article.title, c.text) for c in chunks]
 
@@ -164,7 +164,7 @@ def story_among(article: Article, nearest: list[tuple[Article, float]]) -> str:
 
 def ingest_one(raw: RawDoc, settings: Settings, store: Store, embedder: SentenceEmbeddings, *,
                allow_replace: bool = True, should_stop: Stop | None = None) -> Outcome:
-    """One document, on its own (the batched path, rag.ingest_batch, makes the same decisions)."""
+    """One document, on its own (the batched path, rag.ingest.batch, makes the same decisions)."""
     article = parse(raw)
     existing = store.get_article(article.article_id)
     legacy = _legacy_record(article, store) if existing is None and raw.fmt == "record" else None
@@ -249,9 +249,9 @@ def ingest(
     """Ingest files and folders; returns one Outcome per file or bulk record (and per removal).
     allow_replace=False (the web UI's default) rejects a document whose id is stored with other text;
     once should_stop() is true, what is not yet stored is reported as skipped (the web UI's time budget
-    and stop button). `times` collects seconds per stage (rag.stages) for the benchmarks.
-    Documents go through in batches across files (rag.ingest_batch), read and parsed ahead in a thread.
-    Holds the store's write lock throughout: one writer at a time (rag.writelock)."""
+    and stop button). `times` collects seconds per stage (rag.ingest.stages) for the benchmarks.
+    Documents go through in batches across files (rag.ingest.batch), read and parsed ahead in a thread.
+    Holds the store's write lock throughout: one writer at a time (rag.storage.writelock)."""
     with store.writing():
         return _ingest(paths, settings, store, embedder, sync, progress, allow_replace, should_stop,
                        times or NULL)
@@ -265,8 +265,8 @@ def _finish_removals(store: Store) -> list[Outcome]:
 def _ingest(paths: list[Path], settings: Settings, store: Store, embedder: SentenceEmbeddings, sync: bool,
             progress: Progress | None, allow_replace: bool, should_stop: Stop | None,
             times: StageTimes) -> list[Outcome]:
-    from rag.ingest_batch import Job, run_batches
-    from rag.reader import read_ahead, read_items
+    from rag.ingest.batch import Job, run_batches
+    from rag.ingest.reader import read_ahead, read_items
 
     found = list(discover(paths))
     outcomes = _finish_removals(store)

@@ -5,7 +5,7 @@ Problems looked for:
 - orphan: chunks whose article record is gone (they would still turn up in dense search);
 - broken: an article whose stored chunks are missing, fewer or more than its record says, or do not
   match its text (a replacement cut short between the chunk writes and the article record);
-- stale: the saved local index (BM25 + vectors, rag.lexical) is not that of the store's content.
+- stale: the saved local index (BM25 + vectors, rag.retrieval.lexical) is not that of the store's content.
 
 Repair finishes pending removals, deletes orphan chunks, rebuilds a broken article's chunks from its
 stored text (the article record is the source of truth, so nothing is lost even when its file is gone
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag import lexical
+from rag.retrieval import lexical
 from rag.config import Settings
-from rag.ingest import write
-from rag.store import Store
+from rag.ingest.articles import write
+from rag.storage.store import Store
 
 FETCH = 200  # article texts per store read
 

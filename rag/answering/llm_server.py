@@ -1,10 +1,10 @@
 """llama-cpp-python's OpenAI-compatible server with the same load settings as the in-process model
-(see `rag.llm.without_extra_buffers`): `python -m rag.llm_server --model X.gguf --port 8000 ...`,
+(see `rag.answering.llm.without_extra_buffers`): `python -m rag.answering.llm_server --model X.gguf --port 8000 ...`,
 same arguments as `python -m llama_cpp.server`."""
 
 import runpy
 
-from rag.llm import without_extra_buffers
+from rag.answering.llm import without_extra_buffers
 
 if __name__ == "__main__":
     without_extra_buffers()

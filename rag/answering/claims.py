@@ -3,8 +3,8 @@
 A reader's question is not always "who/what/when". It may ask for a verdict ("Did The Verge report
 that Apple defended the deal, while TechCrunch covered the lawsuit?"), an order in time ("Was the
 recall reported before the fine?"), or a summary ("What did The Telegraph report about the talks?").
-Each gets its own answer shape (rag.verdicts, rag.brief); everything else is a fact question
-answered from its best evidence sentence (rag.answer).
+Each gets its own answer shape (rag.answering.verdicts, rag.answering.brief); everything else is a fact question
+answered from its best evidence sentence (rag.answering.answer).
 
 The split is by the grammar of the question, not by any one dataset's wording: a yes/no question opens
 with an auxiliary verb (or has one right after a leading "After ..., " / "Between ... and ..., "
@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.constraints import aliases, find_publishers
-from rag.metadata import find_date
+from rag.retrieval.constraints import aliases, find_publishers
+from rag.ingest.metadata import find_date
 
 AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must|isn't|aren't|" \
       r"wasn't|weren't|doesn't|don't|didn't|hasn't|haven't)"

@@ -1,9 +1,9 @@
-"""Ingest from the web: article URLs, feeds and sitemaps (fetched with rag.fetch, read with rag.feeds).
+"""Ingest from the web: article URLs, feeds and sitemaps (fetched with rag.web.fetch, read with rag.web.feeds).
 
 A fetched page takes the same path as a file: a RawDoc (fmt "web": its text extracted by trafilatura,
 its metadata from the page, the feed item's where the page has none) through ingest_one, under the
 store's write lock, which is held per article and never across a fetch. The article's id is keyed on
-its URL (rag.ingest.web_id) and its source_path is the URL, so an updated story at the same URL replaces
+its URL (rag.ingest.articles.web_id) and its source_path is the URL, so an updated story at the same URL replaces
 the old version and nothing from anywhere else can. `fetched_at` goes into Article.extra; `published`
 comes only from the page or the feed, never from the fetch time.
 
@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
-from rag.embeddings import SentenceEmbeddings
-from rag.feeds import Feed, Item, kind_of, read
-from rag.fetch import Fetcher, OutOfTime, Response, is_url
-from rag.ingest import ingest_one
-from rag.loaders import RawDoc, Rejected, decode, extract_html
-from rag.metadata import parse_date
-from rag.store import Store
+from rag.ingest.embeddings import SentenceEmbeddings
+from rag.web.feeds import Feed, Item, kind_of, read
+from rag.web.fetch import Fetcher, OutOfTime, Response, is_url
+from rag.ingest.articles import ingest_one
+from rag.ingest.loaders import RawDoc, Rejected, decode, extract_html
+from rag.ingest.metadata import parse_date
+from rag.storage.store import Store
 from rag.types import Outcome
-from rag.yielding import give_way
+from rag.ingest.yielding import give_way
 
 Seen = dict[str, dict[str, Any]]
 WRITTEN = {"added", "replaced"}
@@ -93,7 +93,7 @@ def ingest_source(target: str, settings: Settings, store: Store, embedder: Sente
 
 
 def _local_xml(target: str, settings: Settings) -> bytes:
-    from rag.loaders import read_bytes
+    from rag.ingest.loaders import read_bytes
 
     path = Path(target)
     if path.suffix.lower() != ".xml":

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.constraints import date_bound
-from rag.lexical import LexicalIndex
-from rag.metadata import date_key
-from rag.rerank import rerank
-from rag.store import Store, publisher_key
+from rag.retrieval.constraints import date_bound
+from rag.retrieval.lexical import LexicalIndex
+from rag.ingest.metadata import date_key
+from rag.retrieval.rerank import rerank
+from rag.storage.store import Store, publisher_key
 from rag.text import terms
 from rag.types import Passage
 
@@ -20,7 +20,7 @@ from rag.types import Passage
 @dataclass(eq=True)
 class Filters:
     publishers: list[str] = field(default_factory=list)
-    after: str = ""  # a date (rag.constraints.date_bound: a day is included, a month or year is not)
+    after: str = ""  # a date (rag.retrieval.constraints.date_bound: a day is included, a month or year is not)
     before: str = ""
 
     def keys(self) -> tuple[list[str], int | None, int | None]:
@@ -76,7 +76,7 @@ def hybrid(
     shared: Shared | None = None,
 ) -> list[Passage]:
     """Top-k passages. With `rerank_pool` (hybrid mode), that many fused candidates are reordered by
-    rag.rerank before the cut. `shared`: the scores and passages other sub-queries of the question
+    rag.retrieval.rerank before the cut. `shared`: the scores and passages other sub-queries of the question
     already have."""
     filters = filters or Filters()
     shared = shared or Shared()
@@ -86,7 +86,7 @@ def hybrid(
         dense_ids: list[str] = []
         cosine: dict[str, float] = {}
     elif mask is not None:
-        # Filtered: an exact search over the chunks the filter keeps (rag.lexical says why); texts are
+        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.lexical says why); texts are
         # fetched once, after fusion, for the candidates that survive it.
         cosine = dict(lexical.nearest(query_vector, candidates, mask))
         dense_ids = list(cosine)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from rag.loaders import Rejected
+from rag.ingest.loaders import Rejected
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 XML_TYPES = FEED_TYPES | {"application/xml", "text/xml"}
@@ -26,7 +26,7 @@ class Item:
     link: str
     title: str = ""
     author: str = ""
-    published: str = ""  # as the feed gives it (RFC 822, W3C date); rag.metadata.parse_date reads it
+    published: str = ""  # as the feed gives it (RFC 822, W3C date); rag.ingest.metadata.parse_date reads it
     publisher: str = ""
     # What the feed says about this version of the item: when it changes, the page is asked for again.
     signature: str = ""

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from rag.store import ARTICLE_FIELDS, Store, passage
+from rag.storage.store import ARTICLE_FIELDS, Store, passage
 from rag.text import terms
 from rag.types import Passage
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.chunking import split_sentences
+from rag.ingest.chunking import split_sentences
 from rag.text import terms
 from rag.types import Passage
 

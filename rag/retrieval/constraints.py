@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rag.metadata import MONTHS, find_date, parse_date
-from rag.qtypes import person_like
-from rag.store import publisher_key
+from rag.ingest.metadata import MONTHS, find_date, parse_date
+from rag.answering.qtypes import person_like
+from rag.storage.store import publisher_key
 
 _MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True))
 _SHORT = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -134,7 +134,7 @@ def _edge(span: tuple[str, str], side: str, inclusive: bool) -> str:
 
 def date_bound(text: str, side: str, inclusive: bool = False) -> str:
     """The inclusive ISO day bound for "<side> <text>", where `text` is nothing but a date: a day
-    (any form rag.metadata reads), a month ("December 2017", "2017-12") or a year ("2017"). Raises
+    (any form rag.ingest.metadata reads), a month ("December 2017", "2017-12") or a year ("2017"). Raises
     ValueError, with the forms that are read, for anything else ("tomorrow", "2017-13-45")."""
     value = " ".join(text.split())
     hit = find_date(value)

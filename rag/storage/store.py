@@ -19,9 +19,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 from rag.config import Settings
-from rag.metadata import date_key
+from rag.ingest.metadata import date_key
 from rag.types import Article, Chunk, Passage
-from rag.writelock import write_lock
+from rag.storage.writelock import write_lock
 
 ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash",
                   "story_id")
@@ -75,7 +75,7 @@ class Store:
         )
 
     def writing(self) -> AbstractContextManager[None]:
-        """The write lock (rag.writelock): held by everything that changes the store."""
+        """The write lock (rag.storage.writelock): held by everything that changes the store."""
         if self.lock_dir is None:
             from contextlib import nullcontext
 
@@ -90,13 +90,13 @@ class Store:
         return _article(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
     def find_by_hash(self, content_hash: str) -> str | None:
-        from rag.store_many import find_by_hashes
+        from rag.storage.many import find_by_hashes
 
         return find_by_hashes(self, [content_hash]).get(content_hash)
 
     def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[Article, float]]:
         """Stored articles closest to a vector (their mean chunk vector), with cosine similarity."""
-        from rag.store_many import nearest_articles_many
+        from rag.storage.many import nearest_articles_many
 
         return nearest_articles_many(self, np.asarray(vector)[None, :], n)[0]
 
@@ -115,9 +115,9 @@ class Store:
     def write_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Upsert the new chunks first, then drop chunks of an older version, then the article record: a
         failure half way leaves the old version findable instead of an article with no chunks. (One
-        implementation for one article and for a batch: rag.store_many, imported here because it builds
+        implementation for one article and for a batch: rag.storage.many, imported here because it builds
         on this module.)"""
-        from rag.store_many import chunk_ids_of, write_articles
+        from rag.storage.many import chunk_ids_of, write_articles
 
         write_articles(self, [(article, chunks, vectors)], chunk_ids_of(self, [article.article_id]))
 
@@ -174,7 +174,7 @@ class Store:
 
     # --- chunks ---------------------------------------------------------------------------------
     def dense(self, vector: list[float], n: int) -> list[Passage]:
-        """Nearest chunks by HNSW. Filtered searches go to the local index instead (rag.lexical)."""
+        """Nearest chunks by HNSW. Filtered searches go to the local index instead (rag.retrieval.lexical)."""
         hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n)
         return [passage(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in hits]
 

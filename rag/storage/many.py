@@ -1,4 +1,4 @@
-"""Store reads and writes for many articles at once, for the batched ingest (rag.ingest_batch):
+"""Store reads and writes for many articles at once, for the batched ingest (rag.ingest.batch):
 the same operations as Store's per-article methods, in a few Chroma calls per batch instead of a
 few per article (two upserts per article cost ~28 ms of a ~124 ms BBC article)."""
 
@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from rag.store import BATCH, Store, _article, _article_meta, mean_vector
+from rag.storage.store import BATCH, Store, _article, _article_meta, mean_vector
 from rag.types import Article, Chunk
 
 

@@ -1,0 +1,1 @@
+"""Answering: evidence sentences, answer shapes, the LLM and the support check."""

@@ -1,0 +1,1 @@
+"""Ingest: files and pages become cleaned, dated, chunked and embedded articles."""

@@ -1,0 +1,1 @@
+"""Retrieval: question constraints, hybrid search, reranking, follow-up rewriting."""

@@ -1,0 +1,1 @@
+"""Storage: Chroma collections, batched writes, the writer lock, crash repair."""

@@ -1,0 +1,1 @@
+"""Following the web: fetching pages and feeds within limits, and the poller."""
