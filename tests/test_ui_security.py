@@ -80,11 +80,11 @@ def test_reader_may_pick_only_offered_models(reader, lookups):
 
 def test_pipelines_are_few_and_share_one_index(seeded):
     from rag.pipeline import Pipeline
-    from ui.app import Session
+    from ui.models import ModelPipelines
 
     settings = seeded.settings.model_copy(update={
         "ui_models": "ollama:a,ollama:b,openai:c", "ui_pipelines": 2, "openai_base_url": "http://127.0.0.1:9"})
-    session = Session(Pipeline(settings, seeded.embedder, seeded.store))
+    session = ModelPipelines(Pipeline(settings, seeded.embedder, seeded.store))
     picked = [session.pipeline(p, m) for p, m in [("ollama", "a"), ("ollama", "b"), ("openai", "c"),
                                                   ("ollama", "a")]]
     assert len(session.loaded()) == 2 and session.loaded()[-1] == ("ollama", "a")

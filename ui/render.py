@@ -1,11 +1,15 @@
-"""HTML for the chat and the passage inspector. Pure functions: every piece of article text goes
-through `escape`, which makes it inert both as HTML and as Markdown (the chat renders Markdown)."""
+"""What the page shows: HTML for the chat and the passage inspector, rows for the Corpus tab's tables.
+Pure functions: every piece of article text goes through `escape`, which makes it inert both as HTML
+and as Markdown (the chat renders Markdown), or `escape_html` where only HTML is rendered."""
 
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
+
+from rag.types import Outcome
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -96,6 +100,32 @@ def citations_html(result: dict[str, Any] | None, turn: int) -> str:
         for c in result["citations"]
     )
     return f"<ol class='nd-citations'>{items}</ol>"
+
+
+ARTICLE_COLUMNS = ["published", "publisher", "title", "author", "file", "chunks", "article_id"]
+REPORT_COLUMNS = ["file", "status", "chunks", "detail"]
+
+
+def article_rows(articles: list[dict[str, Any]]) -> list[list[Any]]:
+    """Store.list_articles() as the article table's rows (Gradio's Dataframe escapes its cells)."""
+    return [[r.get("published", ""), r.get("publisher", ""), r.get("title", ""), r.get("author", ""),
+             r.get("file", ""), r.get("n_chunks", 0), r["article_id"]] for r in articles]
+
+
+def article_choices(articles: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(label, article id) for the article picker."""
+    return [(f"{r.get('title') or r['article_id']} ({r.get('file') or r['article_id']})", r["article_id"])
+            for r in articles]
+
+
+def corpus_summary(counts: dict[str, int]) -> str:
+    return f"**{counts['articles']}** articles · **{counts['chunks']}** chunks"
+
+
+def report_rows(outcomes: list[Outcome]) -> list[list[Any]]:
+    """Ingest outcomes as the report table's rows."""
+    return [[Path(o.source).name, o.status, o.chunks, "; ".join([o.reason or o.title, *o.warnings])]
+            for o in outcomes]
 
 
 CSS = """
