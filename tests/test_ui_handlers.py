@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import gradio as gr
 import pytest
 from conftest import ROOT, make_settings
@@ -112,13 +114,16 @@ def test_stop_ends_the_upload_before_the_next_file(seeded, tmp_path):
     for n in range(2):
         files.append(tmp_path / f"small{n}.txt")
         files[-1].write_text(f"Small News\n\nStory number {n} says the bridge on road {n} was repaired.\n")
-    steps = desk.upload([str(f) for f in files])
+    reader, other = SimpleNamespace(session_hash="reader"), SimpleNamespace(session_hash="other")
+    steps = desk.upload([str(f) for f in files], reader)
     first = next(steps)
     assert first[0][0][:2] == ["small0.txt", "added"] and first[1] == gr.update()  # corpus not yet refreshed
-    desk.stop_upload(None)
+    desk.stop_upload(other)  # another reader's stop button stops only their own upload
+    assert not desk._stops["reader"].is_set()
+    desk.stop_upload(reader)
     report, summary, *_ = list(steps)[-1]
     assert [r[1] for r in report] == ["added", "skipped"] and "stopped" in report[1][3]
-    assert "**1** articles" in summary
+    assert "**1** articles" in summary and desk._stops == {}
     with pytest.raises(gr.Error, match="Choose one or more files"):
         next(desk.upload([]))
 
