@@ -15,7 +15,6 @@ built config's API description, dropdown choices included).
 
 from __future__ import annotations
 
-import queue
 import shutil
 import threading
 import time
@@ -25,7 +24,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answering.answer import answer, check_question
+from rag.answering.answer import answer_stream, check_question
 from rag.config import Settings
 from rag.ingest.articles import ingest, remove
 from rag.pipeline import Pipeline
@@ -151,26 +150,17 @@ def report_rows(outcomes: list[Outcome]) -> list[list[Any]]:
 
 def stream_answer(pipe: Pipeline, question: str, history: list[tuple[str, str]], k: int,
                   filters: Filters) -> Any:
-    """Runs answer() in a thread and yields ("token", text) while the LLM writes, then ("done", result)."""
-    tokens: queue.Queue[str | None] = queue.Queue()
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["result"] = answer(question, pipe, k=k, filters=filters, on_token=tokens.put, history=history)
-        except Exception as exc:  # reported in the chat, never as a traceback
-            box["error"] = f"{type(exc).__name__}: {exc}"
-        finally:
-            tokens.put(None)
-
-    threading.Thread(target=work, daemon=True).start()
+    """Yields ("token", draft so far) while the LLM writes, then ("done", the answer as a dict)."""
     draft = ""
-    while (token := tokens.get()) is not None:
-        draft += token
-        yield "token", draft
-    if "error" in box:
-        raise gr.Error(f"Could not answer: {box['error']}")
-    yield "done", box["result"]
+    try:
+        for part in answer_stream(question, pipe, k=k, filters=filters, history=history):
+            if isinstance(part, str):
+                draft += part
+                yield "token", draft
+            else:
+                yield "done", part.to_dict()
+    except Exception as exc:  # reported in the chat, never as a traceback
+        raise gr.Error(f"Could not answer: {type(exc).__name__}: {exc}") from None
 
 
 def create_app(pipe: Pipeline) -> gr.Blocks:
