@@ -129,9 +129,8 @@ def test_a_reader_who_stops_early_releases_the_marker_and_the_model(seeded):
     assert answers_in_progress(data) == 1
     stream.close()
     assert answers_in_progress(data) == 0 and llm_lock_free()
-    for part in answer_stream("Who is the US special representative for North Korea policy?", seeded):
+    for _ in answer_stream("Who is the US special representative for North Korea policy?", seeded):
         break  # a consumer leaving its loop drops the generator: CPython closes it at once
-    del part
     assert answers_in_progress(data) == 0 and llm_lock_free()
     assert "Lavrov" in answer("Who told Rex Tillerson that North Korea is open to direct talks?", seeded).answer
 
