@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import make_pipeline
 
-from rag.answering.answer import weak_evidence
+from rag.answering.abstain import weak_evidence
 from rag.answering.brief import facts, repeats
 from rag.answering.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.answering.consensus import consensus, full_name, per_clue, several_clues

@@ -1,8 +1,8 @@
 """Answering: evidence first, the LLM only phrases, its text is checked, quoting is the fallback.
 
 1. Retrieve passages (hybrid) and score their sentences against the question (rag.answering.evidence).
-2. Abstain when the evidence is weak: low score, a name in the question the passages never mention,
-   or no sentence of the kind the question asks for (a number for "how many", a date for "when"...).
+2. Abstain when the evidence is weak (rag.answering.abstain): low score, a name in the question the
+   passages never mention, or no sentence of the kind the question asks for (a number for "how many"...).
 3. The LLM sees only the best evidence sentence(s), numbered, and writes a short answer.
 4. What it wrote must pass the support check (rag.answering.support) against the evidence it cites; an
    unsupported answer is dropped.
