@@ -4,6 +4,7 @@ the draft streamed token by token, and the support check of what it wrote (rag.a
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
@@ -24,6 +25,7 @@ NO_ANSWER = re.compile(r"not in (the )?evidence|not (mentioned|stated|provided|s
 # reused by another object while its entry is here; the bound keeps models no longer used from piling up.
 MAX_CHAINS = 8
 _chains: OrderedDict[int, Any] = OrderedDict()
+_chains_lock = threading.Lock()  # the UI answers several readers at once
 
 
 @lru_cache(maxsize=1)
@@ -35,19 +37,20 @@ def load_prompt() -> tuple[str, str]:
 
 def chain_for(llm: Any) -> Any:
     """The answer chain over `llm`, built on its first question and reused for every later one."""
-    chain = _chains.get(id(llm))
-    if chain is not None and chain.steps[1] is llm:
-        _chains.move_to_end(id(llm))
-        return chain
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
 
-    system, user = load_prompt()
-    chain = ChatPromptTemplate.from_messages([("system", system), ("human", user)]) | llm | StrOutputParser()
-    _chains[id(llm)] = chain
-    while len(_chains) > MAX_CHAINS:
-        _chains.popitem(last=False)
-    return chain
+    with _chains_lock:
+        chain = _chains.get(id(llm))
+        if chain is not None and chain.steps[1] is llm:
+            _chains.move_to_end(id(llm))
+            return chain
+        system, user = load_prompt()
+        chain = ChatPromptTemplate.from_messages([("system", system), ("human", user)]) | llm | StrOutputParser()
+        _chains[id(llm)] = chain
+        while len(_chains) > MAX_CHAINS:
+            _chains.popitem(last=False)
+        return chain
 
 
 def render_evidence(evidence: list[Evidence]) -> str:
