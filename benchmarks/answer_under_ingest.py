@@ -39,8 +39,8 @@ def ask_all(pipe, questions: list[str], alive=lambda: True) -> dict[str, list[fl
         t = time.perf_counter()
         result = answer(q, pipe)
         total.append((time.perf_counter() - t) * 1000)
-        if "llm" in result["timings_ms"]:
-            llm.append(result["timings_ms"]["llm"])
+        if "llm" in result.timings_ms:
+            llm.append(result.timings_ms["llm"])
         during += alive()
     return {"total": total, "llm": llm, "during": [during]}
 

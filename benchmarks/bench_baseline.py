@@ -25,6 +25,7 @@ from benchmarks.common import (  # noqa: E402
     RESULTS,
     ROOT,
     WORK,
+    answer_timed,
     disk_mb,
     peak_rss_mb,
     questions,
@@ -117,7 +118,6 @@ def query_baseline() -> dict:
 
 def query_newsdesk() -> dict:
     from evals.metrics import evidence_retrieval
-    from rag.answering.answer import answer
     from rag.config import Settings
     from rag.pipeline import load_pipeline
 
@@ -128,9 +128,8 @@ def query_newsdesk() -> dict:
         return pipe.search_question(q, k)[0]
 
     def ask(q: str) -> tuple[str, float | None]:
-        start, first = time.perf_counter(), []
-        result = answer(q, pipe, on_token=lambda _: first or first.append((time.perf_counter() - start) * 1000))
-        return result["answer"], (first[0] if first else None)
+        result, first = answer_timed(q, pipe)
+        return result.answer, first
 
     scores = [evidence_retrieval([p.text for p in search(r["query"], 10)],
                                  [e["fact"] for e in r["evidence_list"]]) for r in dev_set()]

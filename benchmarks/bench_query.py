@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import WORK, disk_mb, questions, rss_mb, summary, table, timed_ms, write  # noqa: E402
+from benchmarks.common import WORK, answer_timed, disk_mb, questions, rss_mb, summary, table, timed_ms, write  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 SOURCES = ("multihop", "bbc")
@@ -102,16 +102,10 @@ def measure(folder: Path, qs: list[str]) -> dict:
         _, ms = timed_ms(lambda q=q: pipe.search_question(q))
         retrieve.append(ms)
     for q in qs:
-        start, seen = time.perf_counter(), []
-
-        def on_token(_: str, seen: list = seen, start: float = start) -> None:
-            if not seen:
-                seen.append((time.perf_counter() - start) * 1000)
-
-        result, ms = timed_ms(lambda q=q, cb=on_token: answer(q, pipe, on_token=cb))
+        (result, ttft), ms = timed_ms(lambda q=q: answer_timed(q, pipe))
         full.append(ms)
-        first += seen
-        modes[result["mode"]] = modes.get(result["mode"], 0) + 1
+        first += [] if ttft is None else [ttft]
+        modes[result.mode] = modes.get(result.mode, 0) + 1
     return {"bm25_build_ms": round(bm25_ms), "retrieval_ms": summary(retrieve), "first_token_ms": summary(first),
             "answer_ms": summary(full), "modes": modes, "disk_mb": disk_mb(folder), "rss_mb": rss_mb()}
 

@@ -17,30 +17,25 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import WORK, questions, summary, table, write  # noqa: E402
+from benchmarks.common import WORK, answer_timed, questions, summary, table, write  # noqa: E402
 
 
 def one(pipe, question: str, cached: bool) -> dict | None:  # noqa: ANN001
-    from rag.answering.answer import answer
-
     llm = pipe.llm()
     llm.prefix_cache = cached
-    start, first = time.perf_counter(), []
-    result = answer(question, pipe, on_token=lambda _: first or first.append(time.perf_counter() - start))
-    if not first:
+    result, ttft = answer_timed(question, pipe)
+    if ttft is None:
         return None  # answered without the LLM (abstained, consensus, verdict)
-    t, stats = result["timings_ms"], llm.last_stats
-    ttft = first[0] * 1000
+    t, stats = result.timings_ms, llm.last_stats
     llm_ms = stats["to_first_token_ms"]
     return {"ttft": ttft, "retrieve": t["retrieve"], "evidence": t["evidence"],
             "checks": ttft - t["retrieve"] - t["evidence"] - llm_ms, "llm": llm_ms,
             "prompt_eval": stats["prompt_eval_ms"], "first_decode_etc": llm_ms - stats["prompt_eval_ms"],
-            "evaluated": stats["evaluated"], "draft": result["draft"]}
+            "evaluated": stats["evaluated"], "draft": result.draft}
 
 
 def main() -> None:

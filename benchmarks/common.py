@@ -89,3 +89,17 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def answer_timed(question: str, pipe: Any) -> tuple[Any, float | None]:
+    """The Answer (rag.answering.answer_stream run to its end) and the ms from the call to the first
+    draft token; None when the answer needed no LLM (abstained, consensus, verdict)."""
+    from rag.answering.answer import answer_stream
+
+    start, first, result = time.perf_counter(), None, None
+    for part in answer_stream(question, pipe):
+        if not isinstance(part, str):
+            result = part
+        elif first is None:
+            first = (time.perf_counter() - start) * 1000
+    return result, first

@@ -38,13 +38,13 @@ def main() -> None:
     answer(questions[0], pipe)  # warm-up: loads the GGUF and the BM25 index
     runs = [answer(q, pipe) for q in questions]
     rows = []
-    for shape in sorted({r["shape"] for r in runs}) + ["all"]:
-        subset = [r for r in runs if shape in ("all", r["shape"])]
-        totals = [r["timings_ms"]["total"] for r in subset]
+    for shape in sorted({r.shape for r in runs}) + ["all"]:
+        subset = [r for r in runs if shape in ("all", r.shape)]
+        totals = [r.timings_ms["total"] for r in subset]
         row = {"shape": shape, "n": len(subset), "p50_ms": percentile(totals, 0.5),
                "p95_ms": percentile(totals, 0.95)}
         for stage in STAGES:
-            values = [r["timings_ms"][stage] for r in subset if stage in r["timings_ms"]]
+            values = [r.timings_ms[stage] for r in subset if stage in r.timings_ms]
             row[f"{stage}_p50_ms"] = percentile(values, 0.5)
         rows.append(row)
     print(table(list(rows[0]), [list(r.values()) for r in rows]))

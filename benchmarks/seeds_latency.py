@@ -38,14 +38,13 @@ def main() -> None:
         totals, retrieve, llm, modes, correct = [], [], [], {}, {}
         for row in rows:
             r = answer(row["question"], pipe)
-            totals.append(r["timings_ms"]["total"])
-            retrieve.append(r["timings_ms"]["retrieve"])
-            if "llm" in r["timings_ms"]:
-                llm.append(r["timings_ms"]["llm"])
-            ok = r["abstained"] if not row["answerable"] else (
-                not r["abstained"] and contains(r["answer"], row["answers"]))
-            modes[r["mode"]] = modes.get(r["mode"], 0) + 1
-            key = f"{r['mode']}_{'correct' if ok else 'wrong'}"
+            totals.append(r.timings_ms["total"])
+            retrieve.append(r.timings_ms["retrieve"])
+            if "llm" in r.timings_ms:
+                llm.append(r.timings_ms["llm"])
+            ok = r.abstained if not row["answerable"] else (not r.abstained and contains(r.answer, row["answers"]))
+            modes[r.mode] = modes.get(r.mode, 0) + 1
+            key = f"{r.mode}_{'correct' if ok else 'wrong'}"
             correct[key] = correct.get(key, 0) + 1
     result = {
         "data": "seeds/ (2 articles), evals/datasets/seeds.jsonl",

@@ -73,6 +73,8 @@ def measure(cases: list[dict[str, Any]], pipe: Any) -> list[dict[str, Any]]:
     rows = []
     for c in cases:
         result = answer(c["question"], pipe)
+        # Read as the ask --json object: an older checkout's answer() returns that dict itself.
+        result = result.to_dict() if hasattr(result, "to_dict") else result
         rows.append({"id": c["id"], "kind": c.get("kind", ""), "leak": leaked(result, c["planted"]),
                      "mode": result["mode"], "answer": result["answer"], "draft": result.get("draft", "")})
     if rows:

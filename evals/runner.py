@@ -7,14 +7,18 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from evals.datasets import Question, load_jsonl, load_multihop
 from evals.metrics import contains, evidence_retrieval, gold_polarity, retrieval, said_polarity, token_f1, with_types
 from evals.report import summary_lines, write_outputs
+
+if TYPE_CHECKING:
+    from rag.answering.result import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATASET = ROOT / "evals" / "datasets" / "seeds.jsonl"
@@ -45,18 +49,19 @@ def citation_keys(c: dict[str, Any]) -> set[str]:
     return {v for v in (c.get("file"), c.get("article_id"), c.get("url"), c.get("title")) if v}
 
 
-def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str, Any], retrieve_ms: float,
-                   multihop: bool) -> dict[str, Any]:
+def score_question(q: Question, passages: list[dict[str, Any]], result: Answer, cited: list[dict[str, Any]],
+                   retrieve_ms: float, multihop: bool) -> dict[str, Any]:
+    """One question's record; `cited` holds the answer's citations as dicts, each with its article's url."""
     gold_names = set().union(*q.gold) if q.gold else set()
-    abstained = bool(result["abstained"])
+    abstained = result.abstained
     polarity = gold_polarity(q.answers) if q.answerable else ""
     if polarity:  # a yes/no question is answered by the answer's opening word, not a "yes" inside a quote
-        correct = not abstained and said_polarity(result["answer"]) == polarity
+        correct = not abstained and said_polarity(result.answer) == polarity
     else:
-        correct = abstained if not q.answerable else (not abstained and contains(result["answer"], q.answers))
+        correct = abstained if not q.answerable else (not abstained and contains(result.answer, q.answers))
     citation_ok = []
     cited_gold = set()
-    for c in result["citations"]:
+    for c in cited:
         keys = citation_keys(c)
         in_gold = bool(keys & gold_names)
         # A yes/no answer's citations are the evidence of its claims: "Yes" is in none of them.
@@ -65,15 +70,14 @@ def score_question(q: Question, passages: list[dict[str, Any]], result: dict[str
     record: dict[str, Any] = {
         "id": q.id, "type": q.type, "split": q.split, "polarity": polarity, "gold_n": len(q.gold),
         "question": q.question, "answerable": q.answerable, "gold": q.answers,
-        "answer": result["answer"], "abstained": abstained, "mode": result.get("mode", ""),
-        "reason": result.get("reason", ""), "correct": correct,
-        "f1": token_f1(result["answer"], q.answers) if q.answerable and not abstained else 0.0,
-        "citations": [{"n": c["n"], "file": c["file"], "title": c["title"], "quote": c["quote"]}
-                      for c in result["citations"]],
+        "answer": result.answer, "abstained": abstained, "mode": result.mode,
+        "reason": result.reason, "correct": correct,
+        "f1": token_f1(result.answer, q.answers) if q.answerable and not abstained else 0.0,
+        "citations": [{"n": c["n"], "file": c["file"], "title": c["title"], "quote": c["quote"]} for c in cited],
         "citation_ok": citation_ok,
         "citation_recall": len(cited_gold) / len(q.gold) if q.gold else 0.0,
         "retrieved": [p.get("file") or p.get("title") for p in passages],
-        "retrieve_ms": retrieve_ms, "total_ms": result["timings_ms"].get("total", 0.0),
+        "retrieve_ms": retrieve_ms, "total_ms": result.timings_ms.get("total", 0.0),
     }
     record.update(retrieval(passages, q.gold))
     if q.answerable and any(q.facts):
@@ -92,9 +96,10 @@ def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multiho
         rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id, "text": p.text}
                 for p in passages]
         result = answer(q.question, pipe, k=k)
-        for c in result["citations"]:  # a bulk record's id is no longer its url: gold names it by url
-            c["url"] = getattr(pipe.store.get_article(c["article_id"]), "url", "")
-        records.append(score_question(q, rows, result, retrieve_ms, multihop))
+        # A bulk record's id is no longer its url: gold names it by url.
+        cited = [asdict(c) | {"url": getattr(pipe.store.get_article(c.article_id), "url", "")}
+                 for c in result.citations]
+        records.append(score_question(q, rows, result, cited, retrieve_ms, multihop))
     return records
 
 

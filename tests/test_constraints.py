@@ -75,18 +75,18 @@ def test_telegraph_question_retrieves_only_the_telegraph(seeded):
     assert passages and {p.file for p in passages} == {TELEGRAPH}
     assert constraints["publishers"] == ["The Telegraph"] and not constraints["relaxed"]
     result = answer("What did The Telegraph report about the drill?", seeded)
-    assert result["shape"] == "brief"  # an overview question: a few distinct facts, all from the outlet named
-    assert result["citations"] and {c["file"] for c in result["citations"]} == {TELEGRAPH}
-    assert any("drill" in c["quote"] for c in result["citations"])
-    assert result["constraints"]["publishers"] == ["The Telegraph"]
+    assert result.shape == "brief"  # an overview question: a few distinct facts, all from the outlet named
+    assert result.citations and {c.file for c in result.citations} == {TELEGRAPH}
+    assert any("drill" in c.quote for c in result.citations)
+    assert result.constraints["publishers"] == ["The Telegraph"]
 
 
 @pytest.mark.llm
 def test_two_publishers_each_get_a_citation(seeded):
     result = answer("What did The Telegraph and UPI both report about Joseph Yun?", seeded)
-    assert {c["file"] for c in result["citations"]} == {TELEGRAPH, UPI}
-    assert all("Joseph Yun" in c["quote"] for c in result["citations"])
-    assert "[1]" in result["answer"] and "[2]" in result["answer"]
+    assert {c.file for c in result.citations} == {TELEGRAPH, UPI}
+    assert all("Joseph Yun" in c.quote for c in result.citations)
+    assert "[1]" in result.answer and "[2]" in result.answer
 
 
 @pytest.mark.llm
@@ -144,6 +144,6 @@ def test_sources_that_disagree_on_a_figure_are_both_cited(tmp_path):
     pipe = make_pipeline(tmp_path / "store")
     ingest([tmp_path / "news.jsonl"], pipe.settings, pipe.store, pipe.embedder)
     result = answer("How many people were killed in the Riverton flood?", pipe)
-    assert result["answer"].startswith("The sources disagree:"), result["answer"]
-    assert {c["publisher"] for c in result["citations"]} == {"The Daily Planet", "The Morning Star"}
-    assert "Forty" in result["answer"] and "Fifty-two" in result["answer"]
+    assert result.answer.startswith("The sources disagree:"), result.answer
+    assert {c.publisher for c in result.citations} == {"The Daily Planet", "The Morning Star"}
+    assert "Forty" in result.answer and "Fifty-two" in result.answer

@@ -7,16 +7,16 @@ from __future__ import annotations
 import pytest
 from conftest import make_pipeline
 
-from rag.answering.answer import weak_evidence
+from rag.answering.abstain import weak_evidence
 from rag.answering.brief import facts, repeats
 from rag.answering.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.answering.consensus import consensus, full_name, per_clue, several_clues
-from rag.retrieval.constraints import missing_sources
 from rag.answering.evidence import Evidence, about, question_names, select, unknown_names, with_detail
 from rag.answering.qtypes import candidates, fits, names_person, person_like, question_type
 from rag.answering.support import check
-from rag.types import Passage
 from rag.answering.verdicts import Finding, contradicts, decide, missing_names
+from rag.retrieval.constraints import missing_sources
+from rag.types import Passage
 
 FREEZE = ("It has also rejected a freeze-for-freeze deal proposed by Beijing and Moscow, in which the North "
           "would halt its nuclear program in return for freezing joint military drills between the United "

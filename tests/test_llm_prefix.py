@@ -7,7 +7,7 @@ import pytest
 from conftest import make_settings
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answering.answer import load_prompt
+from rag.answering.drafting import load_prompt
 from rag.answering.llm import LlamaCppChat
 
 pytestmark = pytest.mark.llm

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from conftest import free_port, make_settings
 
-from rag.answering.answer import answer
+from rag.answering.answer import answer, answer_stream
 from rag.pipeline import Pipeline
 
 pytestmark = [pytest.mark.llm, pytest.mark.server]
@@ -55,13 +55,12 @@ def with_settings(seeded, **overrides) -> Pipeline:
 def test_openai_provider_against_real_server(seeded, openai_server):
     pipe = with_settings(seeded, provider="openai", openai_base_url=openai_server, llm_model="smollm2")
     result = answer("Who is North Korea's ambassador to the United Nations?", pipe)
-    assert result["draft"], "the server produced text"
-    assert "LLM failed" not in result["reason"]
-    assert "Ja Song Nam" in result["answer"]
-    assert result["citations"][0]["publisher"] == "UPI"
-    streamed: list[str] = []
-    again = answer("Who is the US special representative for North Korea policy?", pipe, on_token=streamed.append)
-    assert "".join(streamed) == again["draft"] and "Joseph Yun" in again["answer"]
+    assert result.draft, "the server produced text"
+    assert "LLM failed" not in result.reason
+    assert "Ja Song Nam" in result.answer
+    assert result.citations[0].publisher == "UPI"
+    *streamed, again = answer_stream("Who is the US special representative for North Korea policy?", pipe)
+    assert "".join(streamed) == again.draft and "Joseph Yun" in again.answer
 
 
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
@@ -70,5 +69,5 @@ def test_unreachable_llm_server_still_answers_from_the_quote(seeded, provider):
     pipe = with_settings(seeded, provider=provider, ollama_base_url=url, openai_base_url=url + "/v1",
                          llm_model="any", llm_timeout_s=5)
     result = answer("Who is North Korea's ambassador to the United Nations?", pipe)
-    assert result["mode"] == "quote" and "LLM failed" in result["reason"]
-    assert "Ja Song Nam" in result["answer"] and result["citations"]
+    assert result.mode == "quote" and "LLM failed" in result.reason
+    assert "Ja Song Nam" in result.answer and result.citations

@@ -68,10 +68,10 @@ def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
     assert len(hits) == 1, [p.file for p in results]  # one result, not two copies
     assert [a["publisher"] for a in hits[0].also_in] == ["Yonhap"] or hits[0].publisher == "Yonhap"
     result = answer("Who is North Korea's ambassador to the United Nations?", pipe)
-    assert {c["publisher"] for c in result["citations"]} == {"UPI", "Yonhap"}
-    assert "also ran in" in result["answer"]
-    for c in result["citations"]:
-        assert pipe.store.get_article(c["article_id"]).text[c["start"]:c["end"]] == c["quote"]
+    assert {c.publisher for c in result.citations} == {"UPI", "Yonhap"}
+    assert "also ran in" in result.answer
+    for c in result.citations:
+        assert pipe.store.get_article(c.article_id).text[c.start:c.end] == c.quote
 
 
 def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
+from rag.answering.result import Answer, Citation
 from ui.render import answer_markdown, escape, inspector_html
 
 pytestmark = [pytest.mark.llm, pytest.mark.server]
@@ -83,8 +84,10 @@ def test_escape_makes_markup_inert():
     hostile = '<script>x()</script> <img src=x onerror=y()> [a](javascript:z()) **b**'
     out = escape(hostile)
     assert "<" not in out and "](" not in out and "**" not in out
-    result = {"question": "q", "answer": f"According to X: “{hostile}” [1]", "abstained": False, "mode": "quote",
-              "citations": [{"n": 1, "publisher": "<b>X</b>", "title": "t", "published": ""}]}
+    cited = Citation(n=1, article_id="a", title="t", publisher="<b>X</b>", published="", file="f.txt",
+                     chunk_id="a:0", quote=hostile, start=0, end=len(hostile))
+    result = Answer(question="q", answer=f"According to X: “{hostile}” [1]", abstained=False, citations=[cited],
+                    rewritten="q", mode="quote", shape="fact")
     message = answer_markdown(result, 0)
     assert "<script" not in message and "<img" not in message and "<b>X" not in message
     assert message.count('href="#cite-0-1"') == 2
@@ -95,7 +98,8 @@ def test_inspector_highlights_exact_span():
         title, publisher, author, published, file, url = "<T>", "P", "", "2017-12-08", "f.txt", ""
         text = "First <sentence>. Second one here."
 
-    html = inspector_html(A, {"n": 2, "start": 18, "end": 34})
+    html = inspector_html(A, Citation(n=2, article_id="a", title=A.title, publisher="P", published=A.published,
+                                      file=A.file, chunk_id="a:0", quote="Second one here.", start=18, end=34))
     assert "<mark id='nd-hit'>Second one here.</mark>" in html
     assert "&lt;sentence&gt;" in html and "&lt;T&gt;" in html
 

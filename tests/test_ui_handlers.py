@@ -44,7 +44,7 @@ def test_question_streams_then_ends_with_the_checked_answer(seeded):
     assert len(written[-1]) > len(written[0])
     chat, turns, cited, box = outputs[-1]
     assert "Ja Song Nam" in chat[-1]["content"] and 'href="#cite-0-1"' in chat[-1]["content"]
-    assert len(turns) == 1 and turns[0]["question"] == AMBASSADOR and not turns[0]["abstained"]
+    assert len(turns) == 1 and turns[0].question == AMBASSADOR and not turns[0].abstained
     assert "Ja Song Nam" in cited and "UPI" in cited and box == ""
     assert all(o[1] == [] for o in outputs[:-1])  # the answer joins the turns only once checked
 
@@ -54,9 +54,9 @@ def test_citation_opens_the_article_at_the_cited_span(seeded):
     turns = ask(desk, AMBASSADOR)[-1][1]
     page = desk.show_citation("0-1", turns)
     hit = page.split("<mark id='nd-hit'>")[1].split("</mark>")[0]
-    citation = turns[0]["citations"][0]
-    article = seeded.store.get_article(citation["article_id"])
-    assert "Ja Song Nam" in hit and hit == article.text[citation["start"]:citation["end"]].replace("'", "&#x27;")
+    citation = turns[0].citations[0]
+    article = seeded.store.get_article(citation.article_id)
+    assert "Ja Song Nam" in hit and hit == article.text[citation.start:citation.end].replace("'", "&#x27;")
     assert "UPI" in page and "Jennie Oh" in page
     for target in ["0-9", "1-1", "x", ""]:  # no such citation: the empty inspector, no error
         assert "nd-empty" in desk.show_citation(target, turns)

@@ -40,12 +40,13 @@ def test_a_cli_ingest_pauses_while_an_answer_is_in_progress(tmp_path):
 
 @pytest.mark.llm
 def test_an_answer_holds_the_marker_while_it_runs(seeded):
-    from rag.answering.answer import answer
+    from rag.answering.answer import answer_stream
 
     seen: list[int] = []
-    result = answer("Who told Rex Tillerson that North Korea is open to direct talks?", seeded,
-                    on_token=lambda _: seen.append(answers_in_progress(seeded.settings.data_dir)))
-    assert "Lavrov" in result["answer"]
+    for part in answer_stream("Who told Rex Tillerson that North Korea is open to direct talks?", seeded):
+        seen.append(answers_in_progress(seeded.settings.data_dir))
+        result = part
+    assert "Lavrov" in result.answer
     assert seen and set(seen) == {1}  # held while the LLM wrote
     assert answers_in_progress(seeded.settings.data_dir) == 0  # released after
 

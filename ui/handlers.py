@@ -9,14 +9,14 @@ models and the local index are shared.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
-from rag.answering.answer import answer, check_question
+from rag.answering.answer import answer_stream, check_question
+from rag.answering.result import Answer
 from rag.ingest.articles import remove
 from rag.pipeline import Pipeline
 from rag.retrieval.hybrid import Filters
@@ -36,7 +36,6 @@ from ui.uploads import ingest_upload, too_big
 
 MAX_K = 20  # the top-k slider's end; the API is held to it too
 Message = dict[str, Any]  # {"role": ..., "content": ...} as gr.Chatbot takes it
-Turn = dict[str, Any]  # one answer's result, as answer() returns it
 
 
 class Desk:
@@ -50,7 +49,7 @@ class Desk:
 
     # --- chat -----------------------------------------------------------------------------------
 
-    def respond(self, message: str, chat: list[Message], turns: list[Turn], k: float, publishers: list[str] | None,
+    def respond(self, message: str, chat: list[Message], turns: list[Answer], k: float, publishers: list[str] | None,
                 after: str, before: str, provider: str, model: str) -> Iterator[tuple[Any, ...]]:
         """Yields (chat, turns, cited passages HTML, question box): first the question and a searching
         note, then the draft as the LLM writes it, last the checked answer with its [n] links."""
@@ -66,30 +65,30 @@ class Desk:
         unknown = sorted(set(publishers or []) - set(self.pipe.publishers()))
         if unknown:
             raise gr.Error(f"No stored article is from {', '.join(unknown[:3])}; pick publishers from the list.")
-        history = [(t["question"], t["answer"]) for t in turns]
+        history = [(t.question, t.answer) for t in turns]
         filters = Filters(publishers=publishers or [], after=after or "", before=before or "")
-        draft, result = "", None
+        draft = ""
         try:
-            for item in answer_events(question, chosen, k=min(max(int(k), 1), MAX_K), filters=filters,
+            for part in answer_stream(question, chosen, k=min(max(int(k), 1), MAX_K), filters=filters,
                                       history=history):
-                if isinstance(item, str):
-                    draft += item
-                    yield _say(chat, draft_markdown(draft)), turns, gr.update(), ""
+                if isinstance(part, Answer):  # the last part: the checked answer
+                    turn = len(turns)
+                    yield (_say(chat, answer_markdown(part, turn)), [*turns, part], citations_html(part, turn),
+                           "")
                 else:
-                    result = item
+                    draft += part
+                    yield _say(chat, draft_markdown(draft)), turns, gr.update(), ""
         except Exception as exc:  # reported in the chat, never as a traceback
             raise gr.Error(f"Could not answer: {type(exc).__name__}: {exc}") from None
-        turn = len(turns)
-        yield _say(chat, answer_markdown(result, turn)), [*turns, result], citations_html(result, turn), ""
 
-    def show_citation(self, target: str, turns: list[Turn]) -> str:
+    def show_citation(self, target: str, turns: list[Answer]) -> str:
         """The article of citation "turn-n" (the [n] link's target) with the cited span highlighted."""
         try:
             turn, n = (int(x) for x in (target or "").split("-"))
-            citation = next(c for c in turns[turn]["citations"] if c["n"] == n)
+            citation = next(c for c in turns[turn].citations if c.n == n)
         except (ValueError, IndexError, StopIteration):
             return inspector_html(None, None)
-        return inspector_html(self.pipe.store.get_article(citation["article_id"]), citation)
+        return inspector_html(self.pipe.store.get_article(citation.article_id), citation)
 
     def show_article(self, article_id: str | None) -> str:
         return inspector_html(self.pipe.store.get_article(article_id) if article_id else None, None)
@@ -167,25 +166,3 @@ def _say(chat: list[Message], content: str) -> list[Message]:
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or ""
 
-
-def answer_events(question: str, pipe: Pipeline, *, k: int, filters: Filters,
-                  history: list[tuple[str, str]]) -> Iterator[str | Turn]:
-    """Draft tokens as the LLM writes them, then the result. answer() reports tokens through a callback,
-    so it runs in a thread feeding a queue; rag.answering's answer_stream, once there, replaces this."""
-    tokens: queue.Queue[str | None] = queue.Queue()
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["result"] = answer(question, pipe, k=k, filters=filters, on_token=tokens.put, history=history)
-        except Exception as exc:  # handed to the reading thread below
-            box["error"] = exc
-        finally:
-            tokens.put(None)
-
-    threading.Thread(target=work, daemon=True).start()
-    while (token := tokens.get()) is not None:
-        yield token
-    if "error" in box:
-        raise box["error"]
-    yield box["result"]

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rag.answering.result import Answer, Citation
 from rag.types import Outcome
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -38,26 +39,26 @@ def cite_link(turn: int, n: int) -> str:
     return f'<a href="#cite-{turn}-{n}" class="nd-cite" title="show passage {n}">[{n}]</a>'
 
 
-def answer_markdown(result: dict[str, Any], turn: int) -> str:
+def answer_markdown(result: Answer, turn: int) -> str:
     """The answer as a chat message: escaped text, [n] markers as links that open the passage."""
-    text = escape(result["answer"])
+    text = escape(result.answer)
     text = re.sub(r"\\\[(\d+)\\\]", lambda m: cite_link(turn, int(m.group(1))), text)
     parts = []
-    if result.get("rewritten") and result["rewritten"] != result["question"]:
-        parts.append(f"<small>Searched as: <em>{escape(result['rewritten'])}</em></small>\n\n")
-    if result["abstained"]:
+    if result.rewritten and result.rewritten != result.question:
+        parts.append(f"<small>Searched as: <em>{escape(result.rewritten)}</em></small>\n\n")
+    if result.abstained:
         parts.append(f'<span class="nd-abstain">⊘ No answer in the articles.</span> {text}')
     else:
         parts.append(text)
         sources = [
-            f"{cite_link(turn, c['n'])} {escape(c['publisher'] or c['title'])}"
-            + (f", {escape(display_date(c['published']))}" if c["published"] else "")
-            for c in result["citations"]
+            f"{cite_link(turn, c.n)} {escape(c.publisher or c.title)}"
+            + (f", {escape(display_date(c.published))}" if c.published else "")
+            for c in result.citations
         ]
         if sources:
             parts.append("\n\n<small>Sources: " + " · ".join(sources) + "</small>")
-        if result.get("mode") == "quote":
-            why = ("the language model could not be reached" if result.get("reason", "").startswith("LLM failed")
+        if result.mode == "quote":
+            why = ("the language model could not be reached" if result.reason.startswith("LLM failed")
                    else "the model's own wording did not pass the check")
             parts.append(f"\n\n<small>(quoted from the article: {why})</small>")
     return "".join(parts)
@@ -67,7 +68,7 @@ def draft_markdown(draft: str) -> str:
     return f"<small>checking…</small> <span class='nd-draft'>{escape(draft)}</span>"
 
 
-def inspector_html(article: Any, citation: dict[str, Any] | None) -> str:
+def inspector_html(article: Any, citation: Citation | None) -> str:
     """The article with the cited span highlighted (id nd-hit, scrolled into view by the page)."""
     if article is None:
         return "<div class='nd-inspector nd-empty'>Click a citation [n] to see the passage it came from.</div>"
@@ -80,27 +81,26 @@ def inspector_html(article: Any, citation: dict[str, Any] | None) -> str:
     rows = "".join(f"<tr><th>{k}</th><td>{escape_html(v)}</td></tr>" for k, v in meta if v)
     text = article.text
     if citation:
-        start, end = citation["start"], citation["end"]
+        start, end = citation.start, citation.end
         body = (escape_html(text[:start]) + f"<mark id='nd-hit'>{escape_html(text[start:end])}</mark>"
                 + escape_html(text[end:]))
-        head = f"<div class='nd-cited'>Passage [{citation['n']}], characters {start}–{end}</div>"
+        head = f"<div class='nd-cited'>Passage [{citation.n}], characters {start}–{end}</div>"
     else:
         body, head = escape_html(text), ""
     return (f"<div class='nd-inspector'><h3>{escape_html(article.title)}</h3><table class='nd-meta'>{rows}</table>"
             f"{head}<div class='nd-article'>{body}</div></div>")
 
 
-def citations_html(result: dict[str, Any] | None, turn: int) -> str:
+def citations_html(result: Answer | None, turn: int) -> str:
     """All passages cited by an answer, each a link to open it."""
-    if not result or not result["citations"]:
+    if not result or not result.citations:
         return ""
     items = "".join(
-        f"<li>{cite_link(turn, c['n'])} <b>{escape_html(c['publisher'] or '?')}</b> · {escape_html(c['title'])}"
-        f"<br><q>{escape_html(' '.join(c['quote'].split()))}</q></li>"
-        for c in result["citations"]
+        f"<li>{cite_link(turn, c.n)} <b>{escape_html(c.publisher or '?')}</b> · {escape_html(c.title)}"
+        f"<br><q>{escape_html(' '.join(c.quote.split()))}</q></li>"
+        for c in result.citations
     )
     return f"<ol class='nd-citations'>{items}</ol>"
-
 
 ARTICLE_COLUMNS = ["published", "publisher", "title", "author", "file", "chunks", "article_id"]
 REPORT_COLUMNS = ["file", "status", "chunks", "detail"]

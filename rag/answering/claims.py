@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.retrieval.constraints import aliases, find_publishers
 from rag.ingest.metadata import find_date
+from rag.retrieval.constraints import aliases, find_publishers
 
 AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must|isn't|aren't|" \
       r"wasn't|weren't|doesn't|don't|didn't|hasn't|haven't)"

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rag.retrieval.constraints import outlet
 from rag.answering.evidence import Evidence
 from rag.answering.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
+from rag.retrieval.constraints import outlet
 from rag.text import terms
 
 PER_SOURCE = 4  # best sentences per source searched for candidates

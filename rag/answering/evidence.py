@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from rag.answering.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
 from rag.ingest.chunking import split_sentences
 from rag.ingest.embeddings import SentenceEmbeddings
 from rag.ingest.injection import field_problem, non_evidence
 from rag.ingest.metadata import BYLINE, PUBLISHER_LINE, is_date_only
-from rag.answering.qtypes import DEMONYM, TIME_SPAN, fits, names_person, question_type
 from rag.text import terms
 from rag.types import Passage
 

@@ -1,7 +1,7 @@
 """The command line of following news sources: `ingest URL`, `follow`, `unfollow`, `feeds`, `watch`.
 
-Kept apart from rag/cli.py, which calls add_parsers() and dispatches to HANDLERS. Every failure is one
-report line, like a file's in `newsdesk ingest`.
+Kept apart from the other commands: rag/cli/parser.py calls add_parsers() and rag/cli/__init__.py
+dispatches to HANDLERS. Every failure is one report line, like a file's in `newsdesk ingest`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def ingest_web(targets: list[str], pipe: Any) -> list[Outcome]:
 
 
 def print_feed_report(feed: Any, outcomes: list[Outcome], out: Any = None) -> None:
-    from rag.cli import print_report
+    from rag.cli.output import print_report
 
     out = out or sys.stdout  # looked up per call: a default bound at import misses a later redirect
     counts: dict[str, int] = {}
@@ -97,7 +97,7 @@ def cmd_unfollow(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.cli import printable
+    from rag.cli.output import printable
     from rag.web.follow import load, summary
 
     state = load(pipe.settings.data_dir)
