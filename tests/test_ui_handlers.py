@@ -154,3 +154,29 @@ def test_bad_questions_and_publishers_are_told(seeded):
     assert "searching" in next(steps)[0][-1]["content"]
     with pytest.raises(gr.Error, match="No stored article is from Nobody Press"):
         next(steps)
+
+
+def test_feed_handlers_follow_and_unfollow(seeded, tmp_path):
+    from feedsite import Site
+
+    from ui.feeds_tab import Feeds
+
+    site = Site(n_bbc=0, broken=False)
+    site.start()
+    try:
+        feeds = Feeds(desk_over(seeded, tmp_path, ui_allow_feeds=True, allow_private_urls=True, fetch_delay_s=0))
+        assert "No feeds followed" in feeds.listing()
+        report, summary, rows, _, _, listing = feeds.follow_feed(f" {site.url}/rss.xml ")
+        assert report[0][:2] == ["rss.xml", "followed"] and {r[1] for r in report[1:]} == {"added"}
+        assert f"**{len(report) - 1}** articles" in summary and "Example News: Top stories" in listing
+        assert any("North Korean diplomat" in r[2] for r in rows)
+        report, *_, listing = feeds.unfollow_feed(f"{site.url}/rss.xml")
+        assert report[0][1:4:2] == ["unfollowed", "its articles stay"] and "No feeds followed" in listing
+        with pytest.raises(gr.Error, match="Give an http"):
+            feeds.follow_feed("file:///etc/passwd")
+        closed = Feeds(desk_over(seeded, tmp_path / "closed"))
+        with pytest.raises(gr.Error, match="NEWSDESK_UI_ALLOW_FEEDS"):
+            closed.follow_feed(f"{site.url}/rss.xml")
+        assert site.requests["/rss.xml"] == 1
+    finally:
+        site.stop()
