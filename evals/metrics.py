@@ -27,10 +27,10 @@ import re
 from collections import Counter
 from typing import Any
 
+from rag.language import NUMBER_WORDS, ONES, TEENS
+
 ARTICLES = {"a", "an", "the"}
-NUMBERS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+NUMBERS = {word: str(NUMBER_WORDS[word]) for word in (*ONES, *TEENS, "twenty")}
 KS = (1, 3, 4, 5, 10)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.language import NUMBER_WORDS, ONES, TENS
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has
@@ -16,11 +18,10 @@ STOPWORDS = frozenset(
     mr mrs ms""".split()
 )
 _WORD = re.compile(r"[\w][\w'’-]*\w|\w")
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100",
-}
+# Number words BM25 indexes as digits ("three" matches "3"). Frozen: a saved index holds these terms,
+# so this set (one to twelve, twenty to sixty, hundred) changes only with a re-index.
+_NUMBER_WORDS = {word: str(NUMBER_WORDS[word])
+                 for word in (*ONES[1:], "ten", "eleven", "twelve", *TENS[:5], "hundred")}
 
 
 _POSSESSIVE = re.compile(r"['’]s$")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answering.result import Answer, Citation
+from rag.language import month_name
 from rag.types import Outcome
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -30,8 +31,7 @@ def display_date(published: str) -> str:
     """ISO dates as stored; a partial "--12-12" says plainly that no year was stated."""
     if published.startswith("--"):
         month, day = published[2:].split("-")
-        names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-        return f"{int(day)} {names[int(month) - 1]} (year not stated)"
+        return f"{int(day)} {month_name(int(month), short=True)} (year not stated)"
     return published
 
 

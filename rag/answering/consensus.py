@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rag.answering.evidence import Evidence
 from rag.answering.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
+from rag.language import is_acronym
 from rag.retrieval.constraints import outlet
 from rag.text import terms
 
@@ -135,7 +136,7 @@ def full_name(name: str, support: list[Evidence]) -> str:
                 head.pop(0)  # "CEO Sam Bankman-Fried", "The ...": roles and sentence openers are not the name
             if head and not any(w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2)
                                 or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w)
-                                or (len(w) > 1 and w.isupper()) for w in head):  # "FTX Sam ...": an acronym
+                                or is_acronym(w) for w in head):  # "FTX Sam ...": an acronym
                 form = " ".join(head + [name])
                 forms[form] = forms.get(form, 0) + 1
     if not forms:

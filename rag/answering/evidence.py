@@ -15,6 +15,7 @@ from rag.ingest.chunking import split_sentences
 from rag.ingest.embeddings import SentenceEmbeddings
 from rag.ingest.injection import field_problem, non_evidence
 from rag.ingest.metadata import BYLINE, PUBLISHER_LINE, is_date_only
+from rag.language import is_acronym, looks_like_name
 from rag.text import terms
 from rag.types import Passage
 
@@ -115,7 +116,7 @@ def name_words(question: str, publishers: list[str] | None = None) -> list[str]:
     ("Cnbc | World Business News Leader")."""
     outlets = {t for p in publishers or [] if p.lower() in question.lower() for t in terms(p)}
     return [w for i, w in enumerate(re.findall(r"[A-Za-z][\w'’-]*", question))
-            if ((i > 0 and w[0].isupper()) or (len(w) > 1 and w.isupper()))
+            if (looks_like_name(w, i) or is_acronym(w))
             and not DEMONYM.fullmatch(w) and not TIME_SPAN.fullmatch(w) and not set(terms(w)) <= outlets]
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 
+from rag.language import ONES, SCALES, TEXT_MONTH_PATTERN, WEEKDAY_PATTERN, is_capitalised, number_pattern
 from rag.text import terms
 
-_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-NUMBER_WORDS = (rf"(?:{_TENS})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|"
-                r"seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion")
-MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
-DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow"
+# Number words a quantity answer is written with: compounds of the tens, one to twelve and the scales
+# (the teens were never matched here; a span's text is the answer, so the set stays).
+QUANTITY_WORDS = number_pattern((*ONES[1:], "ten", "eleven", "twelve", *SCALES), compounds=True)
+MONTHS = TEXT_MONTH_PATTERN  # case-sensitive: "May" is a month, "may" is not
+DAYS = rf"{WEEKDAY_PATTERN}|today|yesterday|tomorrow"
 # Capitalised words that start sentences or clauses without being names.
 NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
              "we", "this", "that", "when", "while", "although", "meanwhile", "mr", "mrs", "ms", "photo",
@@ -32,7 +32,7 @@ JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside 
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"
 NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
-QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
+QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{QUANTITY_WORDS})\b", re.IGNORECASE)
 DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i|ch)")
 TIME_SPAN = re.compile(
     rf"\b(?:(?:{MONTHS})\s+\d{{1,2}}(?:,?\s+\d{{4}})?(?:\s+(?:to|-|–)\s+(?:(?:{MONTHS})\s+)?\d{{1,2}})?"
@@ -120,7 +120,7 @@ _PLACE_HEAD = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|We
 def person_like(name: str) -> bool:
     """Two to four capitalised words, none an acronym or a word that names a body or place."""
     parts = name.split()
-    return 2 <= len(parts) <= 4 and all(p[:1].isupper() and not p.isupper() for p in parts) \
+    return 2 <= len(parts) <= 4 and all(is_capitalised(p) and not p.isupper() for p in parts) \
         and not _ORG_WORD.search(name) and not _PLACE_HEAD.match(name)
 
 
@@ -146,7 +146,7 @@ def _trim(sentence: str, a: int, b: int, q_terms: set[str]) -> tuple[int, int]:
 
     def known(w: re.Match[str]) -> bool:
         word = w.group().lower().strip(".,")
-        return word in NOT_NAMES or word in JOINERS or bool(re.fullmatch(NUMBER_WORDS, word)) \
+        return word in NOT_NAMES or word in JOINERS or bool(re.fullmatch(QUANTITY_WORDS, word)) \
             or bool(terms(word)) and set(terms(word)) <= q_terms
 
     while words and known(words[0]):

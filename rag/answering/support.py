@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answering.qtypes import candidates, question_type
+from rag.language import is_capitalised, looks_like_name
 from rag.text import STOPWORDS, terms
 
 ALLOWED = set(terms("reported report reports according stated mentioned article articles news evidence "
@@ -44,7 +45,7 @@ class Verdict:
 def names_and_numbers(sentence: str) -> set[str]:
     """Terms of the capitalised words (past the first word) and numbers of a sentence."""
     tokens = re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", sentence)
-    picked = [t for i, t in enumerate(tokens) if t[0].isdigit() or (i > 0 and t[0].isupper())]
+    picked = [t for i, t in enumerate(tokens) if t[0].isdigit() or looks_like_name(t, i)]
     return {term for t in picked for term in terms(t)}
 
 
@@ -94,7 +95,7 @@ def wrong_doer(sentence: str, question: str) -> str:
     else:
         doer = before
     q_terms = set(terms(question))
-    new_names = {t for w in doer if w[0].isupper() and w.lower() not in STOPWORDS for t in terms(w)} - q_terms
+    new_names = {t for w in doer if is_capitalised(w) and w.lower() not in STOPWORDS for t in terms(w)} - q_terms
     return "" if new_names else m["verb"].lower()
 
 

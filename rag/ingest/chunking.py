@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 
+from rag.language import MONTH_ABBREVIATIONS, WEEKDAY_ABBREVIATIONS
 from rag.types import Chunk
 
 # Words that end with a period without ending a sentence.
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "col", "lt", "capt", "cmdr", "sgt", "sen",
     "rep", "gov", "pres", "rev", "hon", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp", "dept",
-    "univ", "approx", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-    "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "e.g", "i.e", "u.s", "u.k",
-    "u.n", "a.m", "p.m", "d.c", "ft", "mt", "ave", "blvd",
+    "univ", "approx", "est", "fig", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "d.c", "ft", "mt", "ave",
+    "blvd", *MONTH_ABBREVIATIONS, *WEEKDAY_ABBREVIATIONS,
 }
 # Candidate sentence ends: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")

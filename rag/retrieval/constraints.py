@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rag.ingest.metadata import MONTHS, find_date, parse_date
 from rag.answering.qtypes import person_like
+from rag.ingest.metadata import find_date, parse_date
+from rag.language import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, longest_first
 from rag.storage.store import publisher_key
 
-_MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True))
-_SHORT = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_NAMES = longest_first(m for m in MONTHS if len(m) > 3 or m == "may")  # full names, and "sept"
+_SHORT = "|".join(MONTH_ABBREVIATIONS)
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH_NAMES}|(?:{_SHORT})\.?)\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b",
                         re.IGNORECASE)
 MONTH_WORD = re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.IGNORECASE)
@@ -183,11 +184,11 @@ def find_dates(question: str) -> tuple[str, str]:
     return after, before
 
 
+_SMALL = {word: NUMBER_WORDS[word] for word in ("two", "three", "four", "five", "six")}  # "the last three weeks"
 RELATIVE = re.compile(
-    r"\b(?:(?:in\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>\d+|two|three|four|five|six)\s+)?"
+    rf"\b(?:(?:in\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>\d+|{'|'.join(_SMALL)})\s+)?"
     r"(?P<unit>day|week|month|year)s?|(?P<this>this|current)\s+(?P<unit2>week|month|year)|(?P<word>yesterday|today))\b",
     re.IGNORECASE)
-_SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
