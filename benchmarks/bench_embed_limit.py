@@ -57,8 +57,9 @@ def gemm_ceiling(m: int = 4096, k: int = HIDDEN, n: int = FFN, repeats: int = 20
 
 def sample_texts(limit: int = 400) -> list[str]:
     from rag.config import Settings
-    from rag.ingest.articles import chunked, parse
+    from rag.ingest.articles import chunked
     from rag.ingest.loaders import load
+    from rag.ingest.parsing import parse
 
     settings = Settings(_env_file=None)
     texts: list[str] = []

@@ -54,9 +54,10 @@ def embedding_stage(backend: str) -> dict:
     """The embedding stage alone: the same MultiHop-RAG chunks (title + chunk text, as ingest embeds
     them), embedded by one backend after a warm-up batch."""
     from rag.config import Settings
+    from rag.ingest.articles import chunked
     from rag.ingest.embeddings import load_embeddings
-    from rag.ingest.articles import chunked, parse
     from rag.ingest.loaders import load
+    from rag.ingest.parsing import parse
 
     settings = Settings(_env_file=None)
     texts: list[str] = []

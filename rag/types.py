@@ -18,7 +18,7 @@ class Article:
     url: str = ""
     source_path: str = ""  # absolute path of the file it came from (for --sync and remove)
     content_hash: str = ""
-    story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.articles.story_of)
+    story_id: str = ""  # shared by copies of one story run by several outlets (see rag.ingest.stories.story_of)
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what ingest dropped (not stored; see Outcome.warnings)
 
@@ -66,3 +66,18 @@ class Outcome:
     chunks: int = 0
     # e.g. how a file not in UTF-8 was read, a metadata value dropped as not a name; shown in the report
     warnings: list[str] = field(default_factory=list)
+
+
+class Rejected(Exception):
+    """A file, folder or record that cannot be ingested, and why.
+
+    `source` and `reason` are kept apart (str(exc) is "source: reason" for logs), because a source may
+    itself contain ": " and must never be parsed back out of the message."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(source, reason)
+        self.source = source
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag.ingest.articles import ingest, record_id
+from rag.ingest.articles import ingest
+from rag.ingest.parsing import record_id
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 ARTICLE = ("Oslo, 3 May 2022. The new harbour bridge opened to traffic on Tuesday after four years of work, "

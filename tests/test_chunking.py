@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import SEEDS
 
 from rag.ingest.chunking import chunk_article, split_sentences
-from rag.ingest.articles import parse
 from rag.ingest.loaders import load
+from rag.ingest.parsing import parse
 
 
 def test_sentences_respect_abbreviations_and_quotes():

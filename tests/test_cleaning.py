@@ -6,9 +6,11 @@ import pytest
 from conftest import SEEDS, TELEGRAPH, UPI
 
 from rag.ingest.cleaning import clean_lines, markdown_to_text, normalize, to_paragraphs
-from rag.ingest.articles import parse
-from rag.ingest.loaders import Rejected, decode, load
+from rag.ingest.decoding import decode
+from rag.ingest.loaders import load
 from rag.ingest.metadata import find_date, parse_date, read_dateline
+from rag.ingest.parsing import parse
+from rag.types import Rejected
 
 
 def seed_article(name: str):

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.ingest.chunking import split_sentences
 from rag.config import Settings
+from rag.ingest.chunking import split_sentences
 from rag.ingest.embeddings import OnnxEmbeddings, SentenceEmbeddings, load_embeddings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

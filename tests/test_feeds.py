@@ -13,10 +13,10 @@ import pytest
 from conftest import make_pipeline, make_settings
 from feedsite import CLUTTER_WORDS, Site, rss
 
+from rag.types import Rejected
 from rag.web.feeds import read
 from rag.web.fetch import Fetcher
 from rag.web.follow import follow, load, poll, unfollow
-from rag.ingest.loaders import Rejected
 from rag.web.pages import ingest_targets
 
 pytestmark = pytest.mark.server

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, TELEGRAPH, UPI
 
-from rag.ingest.articles import ingest, record_id, remove
+from rag.ingest.articles import ingest
+from rag.ingest.parsing import record_id
+from rag.ingest.removal import remove
 
 
 def run(pipe, *paths, sync=False):

@@ -14,8 +14,8 @@ from pathlib import Path
 from conftest import ROOT, SEEDS, TELEGRAPH, make_pipeline
 
 from rag.ingest import batch as ingest_batch
-from rag.storage.check import find_problems
 from rag.ingest.articles import ingest
+from rag.storage.check import find_problems
 
 
 def variants(folder: Path, n: int) -> list[Path]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_pipeline
 
-from rag.ingest.chunking import split_sentences
 from rag.answering.evidence import select, sentences_of
 from rag.ingest.articles import ingest
+from rag.ingest.chunking import split_sentences
 from rag.ingest.injection import field_problem, injection, non_evidence
 from rag.types import Passage
 

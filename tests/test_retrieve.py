@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag.retrieval import lexical
 from rag.ingest.articles import ingest
+from rag.retrieval import lexical
 from rag.retrieval.hybrid import Filters, rrf
 
 
@@ -77,7 +77,7 @@ def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
 def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
     import numpy as np
 
-    from rag.ingest.articles import remove
+    from rag.ingest.removal import remove
 
     news = tmp_path / "news"
     news.mkdir()

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, TELEGRAPH, UPI, make_pipeline
 
-from rag.storage.check import find_problems
-from rag.ingest.articles import ingest, parse, record_id, write
+from rag.ingest.articles import ingest, write
 from rag.ingest.loaders import load
+from rag.ingest.parsing import parse, record_id
+from rag.storage.check import find_problems
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
@@ -283,7 +284,8 @@ def test_a_writer_waits_for_the_lock_and_says_so(tmp_path):
 def test_a_writer_killed_with_sigkill_leaves_no_lock(tmp_path):
     data = tmp_path / "store"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from rag.storage.writelock import write_lock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from rag.storage.writelock import write_lock\n"
          f"with write_lock(Path({str(data)!r}), 5):\n    print('held', flush=True); time.sleep(600)"],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

@@ -17,7 +17,7 @@ import gradio as gr
 
 from rag.answering.answer import answer_stream, check_question
 from rag.answering.result import Answer
-from rag.ingest.articles import remove
+from rag.ingest.removal import remove
 from rag.pipeline import Pipeline
 from rag.retrieval.hybrid import Filters
 from ui.models import ModelPipelines

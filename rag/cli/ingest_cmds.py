@@ -38,7 +38,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.ingest.articles import remove
+    from rag.ingest.removal import remove
 
     outcomes = remove(args.targets, pipe.store)
     pipe.lexical()

@@ -1,5 +1,5 @@
 """The writing half of the ingest pipeline: parsed documents (rag.ingest.reader) -> outcomes, many articles
-at a time. Per batch: one round of store lookups, the decisions of rag.ingest.articles.decide, one embedding
+at a time. Per batch: one round of store lookups, the decisions of rag.ingest.decisions.decide, one embedding
 pass over all new chunks sorted by length (across articles), one story lookup, and a few Chroma
 writes (rag.storage.many). The same outcomes as ingest_one document by document:
 - a document whose id is already in the batch closes the batch first, so it meets the stored
@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.storage import many as store_many
 from rag.config import Settings
+from rag.ingest.articles import Stop
+from rag.ingest.decisions import decide, is_legacy_of, legacy_id, stored
 from rag.ingest.embeddings import SentenceEmbeddings
-from rag.ingest.articles import Stop, decide, is_legacy_of, legacy_id, stored, story_among
 from rag.ingest.reader import Item
 from rag.ingest.stages import StageTimes
+from rag.ingest.stories import story_among
+from rag.ingest.yielding import give_way
+from rag.storage import many as store_many
 from rag.storage.store import Store, mean_vector
 from rag.types import Article, Outcome
-from rag.ingest.yielding import give_way
 
 BATCH_CHUNKS = 256  # new chunks per batch: a few Chroma calls each, ~3 s of embedding here
 SLICE = 64  # chunks embedded between two should_stop / give_way checks (under a second, idle)

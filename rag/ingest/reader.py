@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.config import Settings
-from rag.ingest.articles import chunked, parse
-from rag.ingest.loaders import RawDoc, Rejected, load
+from rag.ingest.articles import chunked
+from rag.ingest.loaders import RawDoc, load
+from rag.ingest.parsing import parse
 from rag.ingest.stages import StageTimes
-from rag.types import Article, Chunk, Outcome
+from rag.types import Article, Chunk, Outcome, Rejected
 
 QUEUE_ITEMS = 256  # documents parsed ahead of the writer (a few batches; bounded so memory stays flat)
 

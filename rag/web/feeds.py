@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from rag.ingest.loaders import Rejected
+from rag.types import Rejected
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 XML_TYPES = FEED_TYPES | {"application/xml", "text/xml"}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from rag.config import Settings
-from rag.ingest.loaders import Rejected
+from rag.types import Rejected
 
 MAX_HOPS = 5
 REDIRECTS = {301, 302, 303, 307, 308}

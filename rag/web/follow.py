@@ -27,9 +27,9 @@ from typing import Any
 
 from rag.config import Settings
 from rag.ingest.embeddings import SentenceEmbeddings
-from rag.web.fetch import Fetcher, is_url
 from rag.storage.store import Store
 from rag.types import Outcome
+from rag.web.fetch import Fetcher, is_url
 from rag.web.pages import Seen, ingest_source
 
 STATE_FILE = "feeds.json"

@@ -3,7 +3,7 @@
 A fetched page takes the same path as a file: a RawDoc (fmt "web": its text extracted by trafilatura,
 its metadata from the page, the feed item's where the page has none) through ingest_one, under the
 store's write lock, which is held per article and never across a fetch. The article's id is keyed on
-its URL (rag.ingest.articles.web_id) and its source_path is the URL, so an updated story at the same URL replaces
+its URL (rag.ingest.parsing.web_id) and its source_path is the URL, so an updated story at the same URL replaces
 the old version and nothing from anywhere else can. `fetched_at` goes into Article.extra; `published`
 comes only from the page or the feed, never from the fetch time.
 
@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
+from rag.ingest.articles import ingest_one
+from rag.ingest.decoding import decode
 from rag.ingest.embeddings import SentenceEmbeddings
+from rag.ingest.loaders import RawDoc, extract_html
+from rag.ingest.metadata import parse_date
+from rag.ingest.yielding import give_way
+from rag.storage.store import Store
+from rag.types import Outcome, Rejected
 from rag.web.feeds import Feed, Item, kind_of, read
 from rag.web.fetch import Fetcher, OutOfTime, Response, is_url
-from rag.ingest.articles import ingest_one
-from rag.ingest.loaders import RawDoc, Rejected, decode, extract_html
-from rag.ingest.metadata import parse_date
-from rag.storage.store import Store
-from rag.types import Outcome
-from rag.ingest.yielding import give_way
 
 Seen = dict[str, dict[str, Any]]
 WRITTEN = {"added", "replaced"}
@@ -93,7 +94,7 @@ def ingest_source(target: str, settings: Settings, store: Store, embedder: Sente
 
 
 def _local_xml(target: str, settings: Settings) -> bytes:
-    from rag.ingest.loaders import read_bytes
+    from rag.ingest.discovery import read_bytes
 
     path = Path(target)
     if path.suffix.lower() != ".xml":
