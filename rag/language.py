@@ -81,6 +81,7 @@ def number_pattern(words: Iterable[str], compounds: bool = False) -> str:
 
 
 def is_capitalised(word: str) -> bool:
+    """Starts with a capital ("Guterres", "UPI", "Éric"); False for "" too."""
     return word[:1].isupper()
 
 
