@@ -12,9 +12,10 @@ from rag.answering.brief import facts, repeats
 from rag.answering.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.answering.consensus import consensus, full_name, per_clue, several_clues
 from rag.answering.evidence import Evidence, about, question_names, select, unknown_names, with_detail
-from rag.answering.qtypes import candidates, fits, names_person, person_like, question_type
+from rag.answering.qtypes import candidates, fits, names_person, question_type
 from rag.answering.support import check
 from rag.answering.verdicts import Finding, contradicts, decide, missing_names
+from rag.names import person_like
 from rag.retrieval.constraints import missing_sources
 from rag.types import Passage
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rag.answering.evidence import name_words
-from rag.answering.qtypes import QUANTITY_SPAN, TIME_SPAN, person_like
+from rag.answering.qtypes import QUANTITY_SPAN, TIME_SPAN
 from rag.answering.support import names_and_numbers
 from rag.ingest.chunking import ABBREVIATIONS
 from rag.ingest.metadata import find_date
@@ -24,6 +24,7 @@ from rag.language import (
     number_pattern,
     number_value,
 )
+from rag.names import person_like
 from rag.retrieval.constraints import MONTH_WORD, find_dates, find_relative
 from rag.text import terms
 from ui.render import display_date

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.answering.evidence import Evidence
-from rag.answering.qtypes import NOT_NAMES, PARTICIPLE, body_like, candidates, question_type
+from rag.answering.qtypes import PARTICIPLE, candidates, question_type
 from rag.language import is_acronym
+from rag.names import NOT_NAMES, body_like
 from rag.retrieval.constraints import outlet
 from rag.text import terms
 

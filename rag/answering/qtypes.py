@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from rag.language import ONES, SCALES, TEXT_MONTH_PATTERN, WEEKDAY_PATTERN, is_capitalised, number_pattern
+from rag.language import ONES, SCALES, TEXT_MONTH_PATTERN, WEEKDAY_PATTERN, number_pattern
+from rag.names import JOINERS, NAME_SPAN, NOT_NAMES, TITLES, body_like, person_like
 from rag.text import terms
 
 # Number words a quantity answer is written with: compounds of the tens, one to twelve and the scales
@@ -18,20 +19,7 @@ from rag.text import terms
 QUANTITY_WORDS = number_pattern((*ONES[1:], "ten", "eleven", "twelve", *SCALES), compounds=True)
 MONTHS = TEXT_MONTH_PATTERN  # case-sensitive: "May" is a month, "may" is not
 DAYS = rf"{WEEKDAY_PATTERN}|today|yesterday|tomorrow"
-# Capitalised words that start sentences or clauses without being names.
-NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
-             "we", "this", "that", "when", "while", "although", "meanwhile", "mr", "mrs", "ms", "photo",
-             "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
-             "experts", "there", "for", "with", "by", "from", "to", "of",
-             # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
-             "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "co-founder",
-             "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
-             "governor", "director", "executive"}
 PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confirmed": a verb, capitalised
-JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside a name, never at its edge
-_NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
-_JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"
-NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
 QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{QUANTITY_WORDS})\b", re.IGNORECASE)
 DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i|ch)")
 TIME_SPAN = re.compile(
@@ -101,34 +89,6 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
     return [text for *_, text in sorted(scored, reverse=True)]
 
 
-# Words that make a capitalised run the name of a body, a place or a thing rather than of a person.
-_ORG_WORD = re.compile(
-    r"\b(?:Inc|Corp|Corporation|Company|Co|Ltd|Plc|PLC|LLC|Group|Holdings|Partners|Capital|Research|Securities|"
-    r"Exchange|Bank|Fund|Reserve|Trust|Association|Union|Party|Council|Commission|Committee|Ministry|Department|"
-    r"Office|Agency|Authority|Institute|University|College|School|Court|Board|Foundation|Federation|League|Club|"
-    r"Network|News|Times|Post|Journal|Press|Media|Studios?|Records|Games|Airlines?|Motors|Industries|"
-    r"Technologies|Labs?|Systems|Services?|Government|Parliament|Congress|Senate|Assembly|Police|Army|Forces|"
-    r"Republic|Kingdom|States|Nations|Street|Road|Square|Park|City|County|Province|Islands?|Airport|Stadium|"
-    r"Hall|House|Centre|Center|Hospital|Museum|Tour|Series|Cup|Championship|Awards?|Festival|Act|Day|Week)\b")
-
-
-_TITLES = "Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Judge|Rev|Senator|Sen|Rep|Gov|President|Minister"
-_PLACE_HEAD = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central|United|New|Saint|St\.?|"
-                         r"San|Santa|Los|Las|Upper|Lower|Greater)\s")
-
-
-def person_like(name: str) -> bool:
-    """Two to four capitalised words, none an acronym or a word that names a body or place."""
-    parts = name.split()
-    return 2 <= len(parts) <= 4 and all(is_capitalised(p) and not p.isupper() for p in parts) \
-        and not _ORG_WORD.search(name) and not _PLACE_HEAD.match(name)
-
-
-def body_like(name: str) -> bool:
-    """An acronym, a body or a place ("FTX", "Alameda Research", "North Korea"): not a person's name."""
-    return bool(_ORG_WORD.search(name)) or name.isupper() or bool(_PLACE_HEAD.match(name))
-
-
 def _window(sentence: str, a: int, b: int, n: int) -> str:
     before = sentence[:a].split()[-n:]
     after = sentence[b:].split()[:n]
@@ -174,5 +134,5 @@ def fits(kind: str, text: str, question: str) -> bool:
 def names_person(text: str, question: str) -> bool:
     """The text names a person the question does not: a full name, or a surname after a title ("Mr
     Ghosn"). "International Monetary Fund", "US" or a lone "Tate" do not."""
-    return any(person_like(c) or re.search(rf"\b(?:{_TITLES})\.?\s+{re.escape(c)}\b", text)
+    return any(person_like(c) or re.search(rf"\b(?:{TITLES})\.?\s+{re.escape(c)}\b", text)
                for c in candidates("person", text, question))

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rag.answering.qtypes import person_like
 from rag.ingest.metadata import find_date, parse_date
 from rag.language import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, longest_first
+from rag.names import person_like
 from rag.storage.store import publisher_key
 
 _MONTH_NAMES = longest_first(m for m in MONTHS if len(m) > 3 or m == "may")  # full names, and "sept"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.qtypes import NAME_SPAN, NOT_NAMES
+from rag.names import NAME_SPAN, NOT_NAMES
 from rag.text import terms
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)

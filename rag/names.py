@@ -1,0 +1,51 @@
+"""What a name looks like in English news text: the capitalised words that are not names, the words
+that join a name's parts, and the words that make a capitalised run a body or a place rather than a
+person. One home for the question analysis (rag.retrieval), the follow-up rewriter and the answer
+checks (rag.answering), so they agree on what counts as a person's name."""
+
+from __future__ import annotations
+
+import re
+
+from rag.language import is_capitalised
+
+# Capitalised words that start sentences or clauses without being names.
+NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
+             "we", "this", "that", "when", "while", "although", "meanwhile", "mr", "mrs", "ms", "photo",
+             "president", "if", "after", "before", "despite", "since", "his", "her", "their", "our",
+             "experts", "there", "for", "with", "by", "from", "to", "of",
+             # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
+             "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "co-founder",
+             "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
+             "governor", "director", "executive"}
+JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside a name, never at its edge
+_NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
+_JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"
+NAME_SPAN = re.compile(rf"{_NAME}(?:{_JOIN}{_NAME})*")
+
+# Words that make a capitalised run the name of a body, a place or a thing rather than of a person.
+ORG_WORD = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Company|Co|Ltd|Plc|PLC|LLC|Group|Holdings|Partners|Capital|Research|Securities|"
+    r"Exchange|Bank|Fund|Reserve|Trust|Association|Union|Party|Council|Commission|Committee|Ministry|Department|"
+    r"Office|Agency|Authority|Institute|University|College|School|Court|Board|Foundation|Federation|League|Club|"
+    r"Network|News|Times|Post|Journal|Press|Media|Studios?|Records|Games|Airlines?|Motors|Industries|"
+    r"Technologies|Labs?|Systems|Services?|Government|Parliament|Congress|Senate|Assembly|Police|Army|Forces|"
+    r"Republic|Kingdom|States|Nations|Street|Road|Square|Park|City|County|Province|Islands?|Airport|Stadium|"
+    r"Hall|House|Centre|Center|Hospital|Museum|Tour|Series|Cup|Championship|Awards?|Festival|Act|Day|Week)\b")
+
+
+TITLES = "Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Judge|Rev|Senator|Sen|Rep|Gov|President|Minister"
+PLACE_HEAD = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central|United|New|Saint|St\.?|"
+                         r"San|Santa|Los|Las|Upper|Lower|Greater)\s")
+
+
+def person_like(name: str) -> bool:
+    """Two to four capitalised words, none an acronym or a word that names a body or place."""
+    parts = name.split()
+    return 2 <= len(parts) <= 4 and all(is_capitalised(p) and not p.isupper() for p in parts) \
+        and not ORG_WORD.search(name) and not PLACE_HEAD.match(name)
+
+
+def body_like(name: str) -> bool:
+    """An acronym, a body or a place ("FTX", "Alameda Research", "North Korea"): not a person's name."""
+    return bool(ORG_WORD.search(name)) or name.isupper() or bool(PLACE_HEAD.match(name))
