@@ -95,7 +95,7 @@ def measure(folder: Path, qs: list[str]) -> dict:
     from rag.pipeline import load_pipeline
 
     pipe = load_pipeline(Settings(data_dir=folder, _env_file=None))
-    _, bm25_ms = timed_ms(pipe.lexical)  # built once per store revision, then persisted next to Chroma
+    _, bm25_ms = timed_ms(pipe.local_index)  # built once per store revision, then persisted next to Chroma
     answer(qs[0], pipe)  # warm-up: GGUF loaded, caches filled
     retrieve, first, full, modes = [], [], [], {}
     for q in qs:

@@ -55,7 +55,7 @@ def run_newsdesk(folder: Path) -> dict:
     with timer() as t:
         outcomes = ingest([folder], pipe.settings, pipe.store, pipe.embedder, times=times)
         with times.stage("local index"):
-            pipe.lexical()  # as `newsdesk ingest` does: the local index takes in the new articles
+            pipe.local_index()  # as `newsdesk ingest` does: the local index takes in the new articles
     stored = [o for o in outcomes if o.status in {"added", "replaced"}]
     return {"system": "newsdesk", "articles": len(stored), "duplicates": sum(o.status == "duplicate" for o in outcomes),
             "chunks": sum(o.chunks for o in stored), "load_s": round(load_s(), 2), "ingest_s": round(t(), 2),

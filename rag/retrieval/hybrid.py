@@ -8,27 +8,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.retrieval.constraints import date_bound
-from rag.retrieval.lexical import LexicalIndex
-from rag.ingest.metadata import date_key
+from rag.retrieval.filters import Filters
+from rag.retrieval.local_index import LocalIndex
 from rag.retrieval.rerank import rerank
-from rag.storage.store import Store, publisher_key
+from rag.storage.store import Store
 from rag.text import terms
 from rag.types import Passage
-
-
-@dataclass(eq=True)
-class Filters:
-    publishers: list[str] = field(default_factory=list)
-    after: str = ""  # a date (rag.retrieval.constraints.date_bound: a day is included, a month or year is not)
-    before: str = ""
-
-    def keys(self) -> tuple[list[str], int | None, int | None]:
-        """Publisher keys and inclusive YYYYMMDD bounds. A date that cannot be read is a ValueError:
-        silently dropping it (or matching nothing) would answer a different question."""
-        after = date_key(date_bound(self.after, "after")) if self.after.strip() else None
-        before = date_key(date_bound(self.before, "before")) if self.before.strip() else None
-        return [publisher_key(p) for p in self.publishers if p.strip()], after, before
 
 
 @dataclass
@@ -40,9 +25,9 @@ class Shared:
     bm25: np.ndarray | None = None
     passages: dict[str, Passage] = field(default_factory=dict)
 
-    def read(self, store: Store, lexical: LexicalIndex, ids: list[str]) -> list[Passage]:
+    def read(self, store: Store, index: LocalIndex, ids: list[str]) -> list[Passage]:
         """The passages, from this question's earlier reads, else the local index, else Chroma."""
-        self.passages.update(lexical.passages([cid for cid in ids if cid not in self.passages]))
+        self.passages.update(index.passages([cid for cid in ids if cid not in self.passages]))
         missing = [cid for cid in ids if cid not in self.passages]
         self.passages.update({p.chunk_id: p for p in store.get_chunks(missing)})
         return [fresh(self.passages[cid]) for cid in ids if cid in self.passages]
@@ -65,7 +50,7 @@ def hybrid(
     query: str,
     query_vector: list[float],
     store: Store,
-    lexical: LexicalIndex,
+    index: LocalIndex,
     *,
     k: int,
     candidates: int,
@@ -80,15 +65,15 @@ def hybrid(
     already have."""
     filters = filters or Filters()
     shared = shared or Shared()
-    mask = lexical.mask(*filters.keys())
+    mask = index.mask(*filters.keys())
     by_id: dict[str, Passage] = {}
     if mode == "bm25":
         dense_ids: list[str] = []
         cosine: dict[str, float] = {}
     elif mask is not None:
-        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.lexical says why); texts are
-        # fetched once, after fusion, for the candidates that survive it.
-        cosine = dict(lexical.nearest(query_vector, candidates, mask))
+        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why); texts
+        # are fetched once, after fusion, for the candidates that survive it.
+        cosine = dict(index.nearest(query_vector, candidates, mask))
         dense_ids = list(cosine)
     else:
         dense = store.dense(query_vector, candidates)
@@ -98,14 +83,14 @@ def hybrid(
         dense_ids = list(cosine)
     lex_scores = None
     if mode != "dense":
-        lex_scores = lexical.scores(query, mask) if shared.bm25 is None else lexical.masked(shared.bm25, mask)
-    lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
+        lex_scores = index.scores(query, mask) if shared.bm25 is None else index.masked(shared.bm25, mask)
+    lex = index.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
     rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
     fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
-    by_id.update({p.chunk_id: p for p in shared.read(store, lexical, missing)})
+    by_id.update({p.chunk_id: p for p in shared.read(store, index, missing)})
     ranked = []
     for cid, score in fused:
         if cid in by_id:
@@ -113,10 +98,10 @@ def hybrid(
             ranked.append(by_id[cid])
     if rerank_pool and len(ranked) > 1:
         vector = np.asarray(query_vector, dtype=np.float32)
-        vectors = lexical.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
+        vectors = index.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
         cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
         ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
-                        [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))
+                        [index.score_of(lex_scores, p.chunk_id) for p in ranked], index.idf(set(terms(query))))
     out = collapse_copies(ranked)[:k]
     for rank, p in enumerate(out, 1):
         p.rank = rank
