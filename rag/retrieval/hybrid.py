@@ -66,21 +66,7 @@ def hybrid(
     filters = filters or Filters()
     shared = shared or Shared()
     mask = index.mask(*filters.keys())
-    by_id: dict[str, Passage] = {}
-    if mode == "bm25":
-        dense_ids: list[str] = []
-        cosine: dict[str, float] = {}
-    elif mask is not None:
-        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why); texts
-        # are fetched once, after fusion, for the candidates that survive it.
-        cosine = dict(index.nearest(query_vector, candidates, mask))
-        dense_ids = list(cosine)
-    else:
-        dense = store.dense(query_vector, candidates)
-        cosine = {p.chunk_id: p.score for p in dense}
-        shared.passages.update({p.chunk_id: fresh(p) for p in dense})
-        by_id = {p.chunk_id: p for p in dense}
-        dense_ids = list(cosine)
+    cosine, by_id = _dense(query_vector, store, index, candidates, mask, mode, shared)
     lex_scores = None
     if mode != "dense":
         lex_scores = index.scores(query, mask) if shared.bm25 is None else index.masked(shared.bm25, mask)
@@ -88,7 +74,7 @@ def hybrid(
     rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
-    fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
+    fused = rrf([list(cosine), [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
     by_id.update({p.chunk_id: p for p in shared.read(store, index, missing)})
     ranked = []
@@ -97,15 +83,36 @@ def hybrid(
             by_id[cid].score = round(score, 6)
             ranked.append(by_id[cid])
     if rerank_pool and len(ranked) > 1:
-        vector = np.asarray(query_vector, dtype=np.float32)
-        vectors = index.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
-        cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
-        ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
-                        [index.score_of(lex_scores, p.chunk_id) for p in ranked], index.idf(set(terms(query))))
+        ranked = _reranked(query, query_vector, ranked, cosine, index, lex_scores)
     out = collapse_copies(ranked)[:k]
     for rank, p in enumerate(out, 1):
         p.rank = rank
     return out
+
+
+def _dense(query_vector: list[float], store: Store, index: LocalIndex, candidates: int, mask: np.ndarray | None,
+           mode: str, shared: Shared) -> tuple[dict[str, float], dict[str, Passage]]:
+    """The dense candidates, best first, with their cosines, and the passages already read for them."""
+    if mode == "bm25":
+        return {}, {}
+    if mask is not None:
+        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why); texts
+        # are fetched once, after fusion, for the candidates that survive it.
+        return dict(index.nearest(query_vector, candidates, mask)), {}
+    dense = store.dense(query_vector, candidates)
+    shared.passages.update({p.chunk_id: fresh(p) for p in dense})
+    return {p.chunk_id: p.score for p in dense}, {p.chunk_id: p for p in dense}
+
+
+def _reranked(query: str, query_vector: list[float], ranked: list[Passage], cosine: dict[str, float],
+              index: LocalIndex, lex_scores: np.ndarray | None) -> list[Passage]:
+    """rag.retrieval.rerank over the fused candidates; those the dense search missed get their cosine
+    from the local vector copy."""
+    vector = np.asarray(query_vector, dtype=np.float32)
+    vectors = index.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
+    cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
+    return rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
+                  [index.score_of(lex_scores, p.chunk_id) for p in ranked], index.idf(set(terms(query))))
 
 
 def collapse_copies(passages: list[Passage]) -> list[Passage]:
