@@ -122,7 +122,7 @@ def query_newsdesk() -> dict:
     from rag.pipeline import load_pipeline
 
     pipe = load_pipeline(Settings(data_dir=WORK / "multihop", _env_file=None))
-    pipe.lexical()
+    pipe.local_index()
 
     def search(q: str, k: int = K) -> list:
         return pipe.search_question(q, k)[0]

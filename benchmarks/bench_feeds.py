@@ -25,9 +25,9 @@ from feedsite import Site  # noqa: E402
 
 from benchmarks.common import WORK, write  # noqa: E402
 from rag.config import Settings  # noqa: E402
+from rag.pipeline import load_pipeline  # noqa: E402
 from rag.web.fetch import Fetcher  # noqa: E402
 from rag.web.follow import follow, poll  # noqa: E402
-from rag.pipeline import load_pipeline  # noqa: E402
 
 
 class TimedFetcher(Fetcher):

@@ -35,7 +35,7 @@ def ingest_corpus(name: str) -> dict:
     with timer() as ingest_s:
         outcomes = ingest([CORPORA[name]], pipe.settings, pipe.store, pipe.embedder)
     with timer() as bm25_s:
-        pipe.lexical()  # the BM25 index is built once per store revision, here rather than on query 1
+        pipe.local_index()  # the BM25 index is built once per store revision, here rather than on query 1
     stored = [o for o in outcomes if o.status in {"added", "replaced"}]
     chunks = sum(o.chunks for o in stored)
     counts = pipe.store.counts()

@@ -29,20 +29,10 @@ SOURCES = ("multihop", "bbc")
 BATCH = 2000
 
 
-def rows_of(collection, with_embeddings: bool = True) -> list[tuple]:  # noqa: ANN001
-    include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-    out, offset = [], 0
-    while True:
-        got = collection.get(include=include, limit=BATCH, offset=offset)
-        out += list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True))
-        if len(got["ids"]) < BATCH:
-            return out
-        offset += BATCH
-
-
 def build(size: int, folder: Path) -> dict:
     """A store of at least `size` chunks made of whole articles, copied from the ingested corpora."""
     from rag.config import Settings
+    from rag.storage.many import raw_rows
     from rag.storage.store import open_store
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -51,9 +41,9 @@ def build(size: int, folder: Path) -> dict:
     for name in SOURCES:
         src = open_store(Settings(data_dir=WORK / name, _env_file=None), None)
         chunks: dict[str, list] = {}
-        for row in rows_of(src.chunks):
+        for row in raw_rows(src, "chunks"):
             chunks.setdefault(row[2]["article_id"], []).append(row)
-        sources += [(article, chunks.get(article[0], [])) for article in rows_of(src.articles)]
+        sources += [(article, chunks.get(article[0], [])) for article in raw_rows(src, "articles")]
     rng = np.random.default_rng(0)
     total, copy, start = 0, 0, time.perf_counter()
     pending_chunks: list[tuple] = []
@@ -72,20 +62,19 @@ def build(size: int, folder: Path) -> dict:
                 pending_chunks.append((cid + suffix, doc, {**m, "article_id": aid + suffix, "story_id": story}, v))
             total += len(rows)
             if len(pending_chunks) >= BATCH:
-                flush(target.chunks, pending_chunks)
+                flush(target, "chunks", pending_chunks)
         copy += 1
-    flush(target.chunks, pending_chunks)
-    flush(target.articles, pending_articles)
+    flush(target, "chunks", pending_chunks)
+    flush(target, "articles", pending_articles)
     target.bump_revision()
     return {"chunks": target.counts()["chunks"], "articles": target.counts()["articles"],
             "build_s": round(time.perf_counter() - start, 1)}
 
 
-def flush(collection, rows: list[tuple]) -> None:  # noqa: ANN001
-    for i in range(0, len(rows), BATCH):
-        part = rows[i:i + BATCH]
-        collection.add(ids=[r[0] for r in part], documents=[r[1] for r in part], metadatas=[r[2] for r in part],
-                       embeddings=np.array([r[3] for r in part], dtype=np.float32))
+def flush(store, kind: str, rows: list[tuple]) -> None:  # noqa: ANN001
+    from rag.storage.many import add_raw_rows
+
+    add_raw_rows(store, kind, rows)
     rows.clear()
 
 
@@ -95,7 +84,7 @@ def measure(folder: Path, qs: list[str]) -> dict:
     from rag.pipeline import load_pipeline
 
     pipe = load_pipeline(Settings(data_dir=folder, _env_file=None))
-    _, bm25_ms = timed_ms(pipe.lexical)  # built once per store revision, then persisted next to Chroma
+    _, bm25_ms = timed_ms(pipe.local_index)  # built once per store revision, then persisted next to Chroma
     answer(qs[0], pipe)  # warm-up: GGUF loaded, caches filled
     retrieve, first, full, modes = [], [], [], {}
     for q in qs:

@@ -44,8 +44,8 @@ def sample_folder() -> Path:
 def run_newsdesk(folder: Path) -> dict:
     from rag.config import Settings
     from rag.ingest.articles import ingest
-    from rag.pipeline import load_pipeline
     from rag.ingest.stages import StageTimes
+    from rag.pipeline import load_pipeline
 
     store_dir = WORK / "vs_plain_newsdesk"
     shutil.rmtree(store_dir, ignore_errors=True)
@@ -55,7 +55,7 @@ def run_newsdesk(folder: Path) -> dict:
     with timer() as t:
         outcomes = ingest([folder], pipe.settings, pipe.store, pipe.embedder, times=times)
         with times.stage("local index"):
-            pipe.lexical()  # as `newsdesk ingest` does: the local index takes in the new articles
+            pipe.local_index()  # as `newsdesk ingest` does: the local index takes in the new articles
     stored = [o for o in outcomes if o.status in {"added", "replaced"}]
     return {"system": "newsdesk", "articles": len(stored), "duplicates": sum(o.status == "duplicate" for o in outcomes),
             "chunks": sum(o.chunks for o in stored), "load_s": round(load_s(), 2), "ingest_s": round(t(), 2),

@@ -16,7 +16,7 @@ from rag.answering.drafting import chain_for
 from rag.answering.result import Answer
 from rag.ingest.articles import ingest
 from rag.ingest.yielding import answers_in_progress
-from rag.retrieval.hybrid import Filters
+from rag.retrieval.filters import Filters
 
 pytestmark = pytest.mark.llm
 

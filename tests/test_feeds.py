@@ -176,7 +176,7 @@ def test_watcher_thread_brings_new_articles_to_a_running_reader(site, tmp_path):
     from rag.web.follow import start_watching
 
     pipe = make_pipeline(tmp_path / "store", allow_private_urls=True, fetch_delay_s=0)
-    assert pipe.lexical() is not None and pipe.store.counts()["articles"] == 0
+    assert pipe.local_index() is not None and pipe.store.counts()["articles"] == 0
     follow(pipe.settings.data_dir, f"{site.url}/atom.xml", 3600)
     stop = start_watching(pipe.settings, pipe.store, pipe.embedder)
     deadline = time.time() + 60

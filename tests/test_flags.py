@@ -93,7 +93,7 @@ def test_a_month_is_a_range_and_a_day_is_included(env):
 
 
 def test_filters_read_the_same_rule_and_refuse_unreadable_dates():
-    from rag.retrieval.hybrid import Filters
+    from rag.retrieval.filters import Filters
 
     assert Filters(after="December 2017", before="2018").keys() == ([], 20180101, 20171231)
     assert Filters(after="8 December 2017", before="2017-12-08").keys() == ([], 20171208, 20171208)

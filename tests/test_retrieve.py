@@ -5,8 +5,9 @@ from __future__ import annotations
 from conftest import SEEDS, TELEGRAPH, UPI, make_pipeline
 
 from rag.ingest.articles import ingest
-from rag.retrieval import lexical
-from rag.retrieval.hybrid import Filters, rrf
+from rag.retrieval import index_sync
+from rag.retrieval.filters import Filters
+from rag.retrieval.hybrid import rrf
 
 
 def test_rrf_rewards_agreement():
@@ -37,16 +38,16 @@ def test_filters_by_publisher_and_date(seeded):
 def test_bm25_index_persists_and_follows_the_store(tmp_path):
     pipe = make_pipeline(tmp_path / "store")
     ingest([SEEDS / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)
-    index = pipe.lexical()
+    index = pipe.local_index()
     assert index.revision == pipe.store.revision() and len(index.ids) == pipe.store.counts()["chunks"]
-    assert lexical.load(tmp_path / "store" / "bm25").revision == index.revision  # saved next to the store
-    assert pipe.lexical() is index  # reused, not rebuilt per query
+    assert index_sync.load(tmp_path / "store" / "bm25").revision == index.revision  # saved next to the store
+    assert pipe.local_index() is index  # reused, not rebuilt per query
     ingest([SEEDS / UPI], pipe.settings, pipe.store, pipe.embedder)
-    assert pipe.lexical() is not index and len(pipe.lexical().ids) == pipe.store.counts()["chunks"]
+    assert pipe.local_index() is not index and len(pipe.local_index().ids) == pipe.store.counts()["chunks"]
     assert pipe.search("Ja Song Nam", k=1)[0].file == UPI
     # A second process on the same store loads the saved index instead of rebuilding it.
     other = make_pipeline(tmp_path / "store")
-    assert other.lexical().revision == pipe.store.revision()
+    assert other.local_index().revision == pipe.store.revision()
 
 
 def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
@@ -85,11 +86,11 @@ def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
         (news / name).write_bytes((SEEDS / name).read_bytes())
     pipe = make_pipeline(tmp_path / "store")
     ingest([news / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)
-    telegraph_rows = list(pipe.lexical().ids)
+    telegraph_rows = list(pipe.local_index().ids)
     ingest([news / UPI], pipe.settings, pipe.store, pipe.embedder)
-    grown = pipe.lexical()
+    grown = pipe.local_index()
     assert grown.ids[: len(telegraph_rows)] == telegraph_rows  # old rows kept as they were, new ones appended
-    full = lexical.build(pipe.store)
+    full = index_sync.build(pipe.store)
     for query in ("Ja Song Nam", "North Korea talks Lavrov", "air force drill"):
         by_id = dict(zip(full.ids, full.scores(query), strict=True))
         assert np.allclose(grown.scores(query), [by_id[i] for i in grown.ids], atol=1e-5)
@@ -98,6 +99,6 @@ def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
     assert [o.status for o in ingest([news / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)] == ["replaced"]
     assert "zebras" in pipe.search("zebras", k=1)[0].text
     remove([UPI], pipe.store)
-    index = pipe.lexical()
+    index = pipe.local_index()
     assert len(index.ids) == pipe.store.counts()["chunks"] == len(set(index.ids))
     assert index.search("Ja Song Nam", 5) == []

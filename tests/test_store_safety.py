@@ -187,7 +187,7 @@ def test_check_finds_and_repairs_orphans_chunkless_articles_and_a_stale_index(tm
     data = tmp_path / "store"
     pipe = make_pipeline(data)
     run(pipe, SEEDS)
-    pipe.lexical()  # the saved local index, as after `newsdesk ingest`
+    pipe.local_index()  # the saved local index, as after `newsdesk ingest`
     rows = by_file(pipe)
     telegraph, upi = rows[TELEGRAPH]["article_id"], rows[UPI]["article_id"]
     pipe.store.articles.delete(ids=[telegraph])  # orphan chunks: their article record is gone

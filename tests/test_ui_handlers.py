@@ -137,7 +137,7 @@ def test_model_switch_reuses_the_one_local_index(seeded):
     assert models["choices"][0][0].endswith(".gguf") and "/" not in models["choices"][0][0]
     a, b = desk.pipeline_for("ollama", "a"), desk.pipeline_for("ollama", "b")
     assert a is not b and a.settings.llm_model == "a" and b.settings.llm_model == "b"
-    assert a.lexical() is b.lexical() is desk.pipe.lexical()
+    assert a.local_index() is b.local_index() is desk.pipe.local_index()
     assert a.store is b.store is desk.pipe.store and a.embedder is desk.pipe.embedder
     assert desk.pipeline_for("ollama", "a") is a  # kept, not made again
     with pytest.raises(gr.Error, match="not offered"):

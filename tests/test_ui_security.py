@@ -89,7 +89,7 @@ def test_pipelines_are_few_and_share_one_index(seeded):
                                                   ("ollama", "a")]]
     assert len(session.loaded()) == 2 and session.loaded()[-1] == ("ollama", "a")
     assert picked[0] is not picked[3]  # evicted, then made again
-    assert all(p.lexical() is session.base.lexical() and p.store is seeded.store for p in picked)
+    assert all(p.local_index() is session.base.local_index() and p.store is seeded.store for p in picked)
     with pytest.raises(ValueError, match="not offered"):
         session.pipeline("llamacpp", "/elsewhere/model.gguf")
 

@@ -65,7 +65,7 @@ class Feeds:
         fetcher = Fetcher(s, deadline=start + s.ui_upload_timeout_s)
         done = poll(s, pipe.store, pipe.embedder, only=[url], force=True, fetcher=fetcher, wait=True) or []
         outcomes: list[Outcome] = [o for _, found in done for o in found]
-        pipe.lexical()  # BM25 takes in the new articles now, not on the next question
+        pipe.local_index()  # BM25 takes in the new articles now, not on the next question
         note = Outcome(url, "followed", f"read in {time.monotonic() - start:.1f} s; polled every "
                        f"{s.feed_every_s:g} s while the server runs with --watch")
         return (report_rows([note, *outcomes]), *self.desk.corpus_outputs(), self.listing())

@@ -19,7 +19,7 @@ from rag.answering.answer import answer_stream, check_question
 from rag.answering.result import Answer
 from rag.ingest.removal import remove
 from rag.pipeline import Pipeline
-from rag.retrieval.hybrid import Filters
+from rag.retrieval.filters import Filters
 from ui.models import ModelPipelines
 from ui.render import (
     answer_markdown,
@@ -136,7 +136,7 @@ class Desk:
                 yield (report_rows(outcomes), *(gr.update() for _ in range(4)))
         finally:
             self._stops.pop(key, None)
-        self.pipe.lexical()  # BM25 takes in the new articles now, not on the next question
+        self.pipe.local_index()  # BM25 takes in the new articles now, not on the next question
         yield (report_rows(outcomes), *self.corpus_outputs())
 
     def stop_upload(self, request: gr.Request | None = None) -> None:
@@ -153,7 +153,7 @@ class Desk:
         if self.pipe.store.get_article(article_id) is None:
             raise gr.Error("No stored article has this id.")
         outcomes = remove([article_id], self.pipe.store)
-        self.pipe.lexical()
+        self.pipe.local_index()
         return (report_rows(outcomes), *self.corpus_outputs())
 
 

@@ -34,8 +34,8 @@ from rag.answering.verdicts import yes_no
 from rag.ingest.yielding import answering
 from rag.pipeline import Pipeline
 from rag.retrieval.constraints import by_outlet, missing_sources
+from rag.retrieval.filters import Filters
 from rag.retrieval.followup import rewrite
-from rag.retrieval.hybrid import Filters
 
 MAX_QUESTION_CHARS = 2000
 BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
@@ -185,7 +185,7 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
     done = partial(Answer, question=asked, rewritten=question, shape="brief" if brief else "fact",
                    timings_ms=timings, constraints=constraints)
     reason = weak_evidence(question, evidence, pipe.settings.min_relevance, pipe.publishers(),
-                           pipe.lexical().mentions)
+                           pipe.local_index().mentions)
     if reason:
         return done(answer=abstention(asked), abstained=True, citations=[], mode="abstain", reason=reason)
     agreed = agreement(question, evidence, pipe, constraints)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the answering stack loads only when a question is asked
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from rag.retrieval.hybrid import Filters
+    from rag.retrieval.filters import Filters
 
     return Filters(publishers=args.publisher, after=args.after or "", before=args.before or "")
 

@@ -81,7 +81,7 @@ def cmd_follow(args: argparse.Namespace, pipe: Any) -> int:
     done = poll(s, pipe.store, pipe.embedder, only=[feed.url], force=True, wait=True) or []
     for polled, outcomes in done:
         print_feed_report(polled, outcomes)
-        pipe.lexical()
+        pipe.local_index()
         return 1 if polled.errors else 0
     return 0
 
@@ -125,7 +125,7 @@ def cmd_watch(args: argparse.Namespace, pipe: Any) -> int:
 
     def report(feed: Any, outcomes: list[Outcome]) -> None:
         print_feed_report(feed, outcomes)
-        pipe.lexical()  # keeps the BM25 index on disk current for the readers sharing this dir
+        pipe.local_index()  # keeps the BM25 index on disk current for the readers sharing this dir
 
     watch(s, pipe.store, pipe.embedder, once=args.once, report=report)
     return 0

@@ -20,7 +20,7 @@ def cmd_ingest(args: argparse.Namespace, pipe: Any) -> int:
     outcomes = ingest(paths, pipe.settings, pipe.store, pipe.embedder, sync=args.sync,
                       progress=progress) if paths else []
     outcomes += ingest_web(urls, pipe) if urls else []
-    pipe.lexical()  # the BM25 index takes in what changed now, not on the next question
+    pipe.local_index()  # the BM25 index takes in what changed now, not on the next question
     if args.json:
         # backslashreplace: a file name that is not UTF-8 comes out as a JSON \\udcNN escape, not a crash
         text = json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=1)
@@ -41,7 +41,7 @@ def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
     from rag.ingest.removal import remove
 
     outcomes = remove(args.targets, pipe.store)
-    pipe.lexical()
+    pipe.local_index()
     print_report(outcomes)
     return 0 if any(o.status == "removed" for o in outcomes) else 1
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rag.ingest.metadata import find_date, parse_date
 from rag.language import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, longest_first
 from rag.names import person_like
+from rag.retrieval.filters import Filters
 from rag.storage.store import publisher_key
 
 _MONTH_NAMES = longest_first(m for m in MONTHS if len(m) > 3 or m == "may")  # full names, and "sept"
@@ -35,19 +35,6 @@ BEFORE = re.compile(r"\b(?P<word>before|prior to|until|earlier than|by)\s+(?P<re
 # "since/from/until/by" ("since October 2023" includes October).
 INCLUSIVE = {"since", "from", "until", "by"}
 DATE_FORMS = "YYYY-MM-DD, '8 December 2017', 'December 2017', YYYY-MM or YYYY"
-
-
-@dataclass
-class Constraints:
-    publishers: list[str] = field(default_factory=list)  # display names, as stored
-    after: str = ""  # ISO date, inclusive
-    before: str = ""  # ISO date, inclusive
-
-    def as_dict(self) -> dict[str, object]:
-        return {"publishers": self.publishers, "after": self.after or None, "before": self.before or None}
-
-    def __bool__(self) -> bool:
-        return bool(self.publishers or self.after or self.before)
 
 
 def _outlet_name(name: str) -> str:
@@ -243,8 +230,9 @@ def missing_sources(question: str, known_publishers: list[str]) -> list[str]:
     return out
 
 
-def analyze(question: str, known_publishers: list[str], now: str = "") -> Constraints:
+def analyze(question: str, known_publishers: list[str], now: str = "") -> Filters:
+    """The publishers and published-date range the question itself names."""
     after, before = find_dates(question)
     if not after and not before:
         after, before = find_relative(question, now)
-    return Constraints(find_publishers(question, known_publishers), after, before)
+    return Filters(find_publishers(question, known_publishers), after, before)

@@ -8,27 +8,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.retrieval.constraints import date_bound
-from rag.retrieval.lexical import LexicalIndex
-from rag.ingest.metadata import date_key
+from rag.retrieval.filters import Filters
+from rag.retrieval.local_index import LocalIndex
 from rag.retrieval.rerank import rerank
-from rag.storage.store import Store, publisher_key
+from rag.storage.store import Store
 from rag.text import terms
 from rag.types import Passage
-
-
-@dataclass(eq=True)
-class Filters:
-    publishers: list[str] = field(default_factory=list)
-    after: str = ""  # a date (rag.retrieval.constraints.date_bound: a day is included, a month or year is not)
-    before: str = ""
-
-    def keys(self) -> tuple[list[str], int | None, int | None]:
-        """Publisher keys and inclusive YYYYMMDD bounds. A date that cannot be read is a ValueError:
-        silently dropping it (or matching nothing) would answer a different question."""
-        after = date_key(date_bound(self.after, "after")) if self.after.strip() else None
-        before = date_key(date_bound(self.before, "before")) if self.before.strip() else None
-        return [publisher_key(p) for p in self.publishers if p.strip()], after, before
 
 
 @dataclass
@@ -40,9 +25,9 @@ class Shared:
     bm25: np.ndarray | None = None
     passages: dict[str, Passage] = field(default_factory=dict)
 
-    def read(self, store: Store, lexical: LexicalIndex, ids: list[str]) -> list[Passage]:
+    def read(self, store: Store, index: LocalIndex, ids: list[str]) -> list[Passage]:
         """The passages, from this question's earlier reads, else the local index, else Chroma."""
-        self.passages.update(lexical.passages([cid for cid in ids if cid not in self.passages]))
+        self.passages.update(index.passages([cid for cid in ids if cid not in self.passages]))
         missing = [cid for cid in ids if cid not in self.passages]
         self.passages.update({p.chunk_id: p for p in store.get_chunks(missing)})
         return [fresh(self.passages[cid]) for cid in ids if cid in self.passages]
@@ -65,7 +50,7 @@ def hybrid(
     query: str,
     query_vector: list[float],
     store: Store,
-    lexical: LexicalIndex,
+    index: LocalIndex,
     *,
     k: int,
     candidates: int,
@@ -80,47 +65,54 @@ def hybrid(
     already have."""
     filters = filters or Filters()
     shared = shared or Shared()
-    mask = lexical.mask(*filters.keys())
-    by_id: dict[str, Passage] = {}
-    if mode == "bm25":
-        dense_ids: list[str] = []
-        cosine: dict[str, float] = {}
-    elif mask is not None:
-        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.lexical says why); texts are
-        # fetched once, after fusion, for the candidates that survive it.
-        cosine = dict(lexical.nearest(query_vector, candidates, mask))
-        dense_ids = list(cosine)
-    else:
-        dense = store.dense(query_vector, candidates)
-        cosine = {p.chunk_id: p.score for p in dense}
-        shared.passages.update({p.chunk_id: fresh(p) for p in dense})
-        by_id = {p.chunk_id: p for p in dense}
-        dense_ids = list(cosine)
+    mask = index.mask(*filters.keys())
+    cosine, by_id = _dense(query_vector, store, index, candidates, mask, mode, shared)
     lex_scores = None
     if mode != "dense":
-        lex_scores = lexical.scores(query, mask) if shared.bm25 is None else lexical.masked(shared.bm25, mask)
-    lex = lexical.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
+        lex_scores = index.scores(query, mask) if shared.bm25 is None else index.masked(shared.bm25, mask)
+    lex = index.search(query, candidates, mask, lex_scores) if lex_scores is not None else []
     rerank_pool = rerank_pool if mode == "hybrid" else 0
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
-    fused = rrf([dense_ids, [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
+    fused = rrf([list(cosine), [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
     missing = [cid for cid, _ in fused if cid not in by_id]
-    by_id.update({p.chunk_id: p for p in shared.read(store, lexical, missing)})
+    by_id.update({p.chunk_id: p for p in shared.read(store, index, missing)})
     ranked = []
     for cid, score in fused:
         if cid in by_id:
             by_id[cid].score = round(score, 6)
             ranked.append(by_id[cid])
     if rerank_pool and len(ranked) > 1:
-        vector = np.asarray(query_vector, dtype=np.float32)
-        vectors = lexical.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
-        cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
-        ranked = rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
-                        [lexical.score_of(lex_scores, p.chunk_id) for p in ranked], lexical.idf(set(terms(query))))
+        ranked = _reranked(query, query_vector, ranked, cosine, index, lex_scores)
     out = collapse_copies(ranked)[:k]
     for rank, p in enumerate(out, 1):
         p.rank = rank
     return out
+
+
+def _dense(query_vector: list[float], store: Store, index: LocalIndex, candidates: int, mask: np.ndarray | None,
+           mode: str, shared: Shared) -> tuple[dict[str, float], dict[str, Passage]]:
+    """The dense candidates, best first, with their cosines, and the passages already read for them."""
+    if mode == "bm25":
+        return {}, {}
+    if mask is not None:
+        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why); texts
+        # are fetched once, after fusion, for the candidates that survive it.
+        return dict(index.nearest(query_vector, candidates, mask)), {}
+    dense = store.dense(query_vector, candidates)
+    shared.passages.update({p.chunk_id: fresh(p) for p in dense})
+    return {p.chunk_id: p.score for p in dense}, {p.chunk_id: p for p in dense}
+
+
+def _reranked(query: str, query_vector: list[float], ranked: list[Passage], cosine: dict[str, float],
+              index: LocalIndex, lex_scores: np.ndarray | None) -> list[Passage]:
+    """rag.retrieval.rerank over the fused candidates; those the dense search missed get their cosine
+    from the local vector copy."""
+    vector = np.asarray(query_vector, dtype=np.float32)
+    vectors = index.vectors_of([p.chunk_id for p in ranked if p.chunk_id not in cosine])
+    cosine.update({cid: float(np.asarray(v, dtype=np.float32) @ vector) for cid, v in vectors.items()})
+    return rerank(query, ranked, [cosine.get(p.chunk_id, 0.0) for p in ranked],
+                  [index.score_of(lex_scores, p.chunk_id) for p in ranked], index.idf(set(terms(query))))
 
 
 def collapse_copies(passages: list[Passage]) -> list[Passage]:

@@ -5,7 +5,7 @@ Problems looked for:
 - orphan: chunks whose article record is gone (they would still turn up in dense search);
 - broken: an article whose stored chunks are missing, fewer or more than its record says, or do not
   match its text (a replacement cut short between the chunk writes and the article record);
-- stale: the saved local index (BM25 + vectors, rag.retrieval.lexical) is not that of the store's content.
+- stale: the saved local index (BM25 + vectors, rag.retrieval.index_sync) is not that of the store's content.
 
 Repair finishes pending removals, deletes orphan chunks, rebuilds a broken article's chunks from its
 stored text (the article record is the source of truth, so nothing is lost even when its file is gone
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.retrieval import lexical
 from rag.config import Settings
 from rag.ingest.articles import write
+from rag.retrieval import index_sync
 from rag.storage.store import Store
 
 FETCH = 200  # article texts per store read
@@ -61,13 +61,13 @@ def find_problems(store: Store, index_dir: Path) -> list[Problem]:
 
 
 def _stale_index(store: Store, index_dir: Path, rows: dict[str, dict[str, Any]]) -> str:
-    saved = lexical.load(index_dir)
+    saved = index_sync.load(index_dir)
     if saved is None:
         # No index yet is fine (the first question builds it); one that cannot be read is not.
         return "cannot be read" if index_dir.exists() else ""
     if saved.revision != store.revision():
         return f"built for store revision {saved.revision or '?'}, the store is at {store.revision()}"
-    current = {aid: lexical.version(row) for aid, row in rows.items()}
+    current = {aid: index_sync.version(row) for aid, row in rows.items()}
     if saved.versions != current:
         changed = len(set(saved.versions.items()) ^ set(current.items()))
         return f"{changed} article versions differ from the store's (a write was interrupted)"
@@ -91,6 +91,6 @@ def repair(problems: list[Problem], settings: Settings, store: Store, embedder: 
         if done:
             store.bump_revision()
         if done or any(p.kind == "stale" for p in problems):
-            lexical.save(lexical.build(store), settings.data_dir / "bm25")
+            index_sync.save(index_sync.build(store), settings.data_dir / "bm25")
             done.append(Problem("stale", "local index", "rebuilt"))
     return done

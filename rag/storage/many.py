@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import numpy as np
 
@@ -80,3 +81,30 @@ def write_articles(store: Store, items: list[tuple[Article, list[Chunk], np.ndar
             documents=[a.text for a, _, _ in part],
             metadatas=[{**_article_meta(a), "n_chunks": len(c), "extra": json.dumps(a.extra, default=str),
                         "ingested_at": now} for a, c, _ in part])
+
+
+# Raw rows (id, text, stored metadata, vector), for tools that copy a store wholesale (benchmarks/bench_query.py
+# grows a store from ingested ones without embedding again); everything else reads Passages and Articles.
+Row = tuple[str, str, dict, Any]
+
+
+def raw_rows(store: Store, kind: str) -> list[Row]:
+    """Every row of the store's "chunks" or "articles" collection, as stored."""
+    collection = store.chunks if kind == "chunks" else store.articles
+    out: list[Row] = []
+    offset = 0
+    while True:
+        got = collection.get(include=["documents", "metadatas", "embeddings"], limit=BATCH, offset=offset)
+        out += list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True))
+        if len(got["ids"]) < BATCH:
+            return out
+        offset += BATCH
+
+
+def add_raw_rows(store: Store, kind: str, rows: list[Row]) -> None:
+    """Add rows as raw_rows gives them (the caller bumps the revision when done)."""
+    collection = store.chunks if kind == "chunks" else store.articles
+    for i in range(0, len(rows), BATCH):
+        part = rows[i:i + BATCH]
+        collection.add(ids=[r[0] for r in part], documents=[r[1] for r in part], metadatas=[r[2] for r in part],
+                       embeddings=np.array([r[3] for r in part], dtype=np.float32))

@@ -1,7 +1,7 @@
 """The one wrapper around Chroma. Nothing else in newsdesk knows whether the store is embedded
 (PersistentClient in NEWSDESK_DATA_DIR) or a server (HttpClient at NEWSDESK_CHROMA_URL).
 
-Two collections: `<name>_chunks` (one vector per chunk, queried through langchain-chroma) and
+Two collections: `<name>_chunks` (one vector per chunk) and
 `<name>_articles` (the cleaned article text and metadata, the source of truth for citation offsets;
 its vector is the mean of the article's chunk vectors).
 """
@@ -20,8 +20,8 @@ import numpy as np
 
 from rag.config import Settings
 from rag.ingest.metadata import date_key
-from rag.types import Article, Chunk, Passage
 from rag.storage.writelock import write_lock
+from rag.types import Article, Chunk, Passage
 
 ARTICLE_FIELDS = ("title", "publisher", "author", "published", "file", "url", "source_path", "content_hash",
                   "story_id")
@@ -53,7 +53,6 @@ class Store:
     def __init__(self, client: Any, collection: str, embeddings: Any, lock_dir: Path | None = None,
                  lock_timeout_s: float = 3600.0) -> None:
         from chromadb.errors import NotFoundError
-        from langchain_chroma import Chroma
 
         self.client = client
         self.lock_dir, self.lock_timeout_s = lock_dir, lock_timeout_s
@@ -67,12 +66,9 @@ class Store:
                 self.articles = client.get_or_create_collection(
                     f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
                 )
-        self.vectors = Chroma(
-            client=client,
-            collection_name=f"{collection}_chunks",
-            embedding_function=embeddings,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
+        # `embeddings` is not used: newsdesk embeds before it stores or queries (rag.ingest.embeddings),
+        # so the store only keeps and compares the vectors it is given. Kept for open_store's callers.
+        del embeddings
 
     def writing(self) -> AbstractContextManager[None]:
         """The write lock (rag.storage.writelock): held by everything that changes the store."""
@@ -174,9 +170,18 @@ class Store:
 
     # --- chunks ---------------------------------------------------------------------------------
     def dense(self, vector: list[float], n: int) -> list[Passage]:
-        """Nearest chunks by HNSW. Filtered searches go to the local index instead (rag.retrieval.lexical)."""
-        hits = self.vectors.similarity_search_by_vector_with_relevance_scores(vector, k=n)
-        return [passage(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in hits]
+        """Nearest chunks by HNSW. Filtered searches go to the local index instead (rag.retrieval.local_index)."""
+        got = self.chunks.query(query_embeddings=[vector], n_results=n,
+                                include=["documents", "metadatas", "distances"])
+        hits = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False)
+        # Cosine distance d: similarity 1 - d. A chunk stored without text is not a passage.
+        return [passage(i, d, m or {}, 1.0 - dist) for i, d, m, dist in hits if d is not None]
+
+    def chunks_of(self, article_ids: list[str]) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """(ids, texts, metadata, vectors) of these articles' chunks: what the local index is built from."""
+        got = self.chunks.get(where={"article_id": {"$in": article_ids}},
+                              include=["documents", "metadatas", "embeddings"])
+        return got["ids"], got["documents"], got["metadatas"], got["embeddings"]
 
     def get_chunks(self, ids: list[str]) -> list[Passage]:
         if not ids:
