@@ -26,3 +26,15 @@ os.environ.update({
     "LANGCHAIN_TRACING": "false",
     "LANGSMITH_TRACING": "false",
 })
+
+
+def __getattr__(name: str) -> object:
+    # `from rag import Newsdesk` without loading the settings stack on a plain `import rag`.
+    if name == "Newsdesk":
+        from rag.api import Newsdesk
+
+        return Newsdesk
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
+
+__all__ = ["Newsdesk"]
