@@ -125,7 +125,7 @@ def query_newsdesk() -> dict:
     pipe.local_index()
 
     def search(q: str, k: int = K) -> list:
-        return pipe.search_question(q, k)[0]
+        return pipe.retriever().retrieve(q, k).passages
 
     def ask(q: str) -> tuple[str, float | None]:
         result, first = answer_timed(q, pipe)

@@ -88,7 +88,7 @@ def measure(folder: Path, qs: list[str]) -> dict:
     answer(qs[0], pipe)  # warm-up: GGUF loaded, caches filled
     retrieve, first, full, modes = [], [], [], {}
     for q in qs:
-        _, ms = timed_ms(lambda q=q: pipe.search_question(q))
+        _, ms = timed_ms(lambda q=q: pipe.retriever().retrieve(q))
         retrieve.append(ms)
     for q in qs:
         (result, ttft), ms = timed_ms(lambda q=q: answer_timed(q, pipe))

@@ -91,7 +91,7 @@ def evaluate(questions: list[Question], pipe: Any, k: int | None = None, multiho
     records = []
     for q in tqdm(questions, unit="q", desc="eval", file=sys.stderr, disable=None):
         t = time.perf_counter()
-        passages, _ = pipe.search_question(q.question, RETRIEVAL_DEPTH)
+        passages = pipe.retriever().retrieve(q.question, RETRIEVAL_DEPTH).passages
         retrieve_ms = round((time.perf_counter() - t) * 1000, 1)
         rows = [{"file": p.file, "url": p.url, "title": p.title, "article_id": p.article_id, "text": p.text}
                 for p in passages]

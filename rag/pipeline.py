@@ -9,13 +9,10 @@ from typing import Any
 
 from rag.config import Settings
 from rag.ingest.embeddings import SentenceEmbeddings, load_embeddings
-from rag.retrieval.filters import Filters
-from rag.retrieval.hybrid import Shared
 from rag.retrieval.index_sync import index_for
 from rag.retrieval.local_index import LocalIndex
 from rag.retrieval.retriever import NewsRetriever
 from rag.storage.store import Store, open_store
-from rag.types import Passage
 
 
 @dataclass
@@ -86,17 +83,6 @@ class Pipeline:
         if self._retriever is None:
             self._retriever = self.as_retriever()
         return self._retriever
-
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               vector: list[float] | None = None, shared: Shared | None = None) -> list[Passage]:
-        """One hybrid search held to `filters` (NewsRetriever.search)."""
-        return self.retriever().search(query, k, filters, vector, shared)
-
-    def search_question(self, question: str, k: int | None = None,
-                        filters: Filters | None = None) -> tuple[list[Passage], dict[str, Any]]:
-        """Retrieval for a reader's question and the constraints it was held to (NewsRetriever.retrieve)."""
-        found = self.retriever().retrieve(question, k, filters)
-        return found.passages, found.constraints()
 
 
 def load_pipeline(settings: Settings) -> Pipeline:

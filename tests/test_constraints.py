@@ -71,7 +71,8 @@ def test_sections_of_one_outlet_are_one_source():
 
 @pytest.mark.llm
 def test_telegraph_question_retrieves_only_the_telegraph(seeded):
-    passages, constraints = seeded.search_question("What did The Telegraph report about the drill?", 10)
+    found = seeded.retriever().retrieve("What did The Telegraph report about the drill?", 10)
+    passages, constraints = found.passages, found.constraints()
     assert passages and {p.file for p in passages} == {TELEGRAPH}
     assert constraints["publishers"] == ["The Telegraph"] and not constraints["relaxed"]
     result = answer("What did The Telegraph report about the drill?", seeded)
@@ -91,7 +92,8 @@ def test_two_publishers_each_get_a_citation(seeded):
 
 @pytest.mark.llm
 def test_constraints_that_match_nothing_are_relaxed(seeded):
-    passages, constraints = seeded.search_question("What happened to North Korea talks in 2019?", 5)
+    found = seeded.retriever().retrieve("What happened to North Korea talks in 2019?", 5)
+    passages, constraints = found.passages, found.constraints()
     assert constraints["from_question"]["after"] == "2019-01-01" and constraints["relaxed"]
     assert passages  # retrieval falls back to the whole store rather than answering from nothing
 
@@ -118,7 +120,7 @@ def test_relative_dates_count_back_from_the_newest_article(question, after, befo
 
 def test_last_week_on_the_seeds_means_the_week_before_their_newest_date(seeded):
     assert seeded.newest() == "2017-12-08"  # the UPI article's date has no year, so only the Telegraph's counts
-    _, constraints = seeded.search_question("What did North Korea say about talks last week?")
+    constraints = seeded.retriever().retrieve("What did North Korea say about talks last week?").constraints()
     assert constraints["after"] == "2017-12-01" and constraints["before"] == "2017-12-08"
 
 

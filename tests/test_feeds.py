@@ -183,7 +183,7 @@ def test_watcher_thread_brings_new_articles_to_a_running_reader(site, tmp_path):
     while load(pipe.settings.data_dir).feeds[f"{site.url}/atom.xml"].last_fetch == "" and time.time() < deadline:
         time.sleep(0.2)
     stop.set()
-    hits = pipe.search("North Korea ambassador to the United Nations", k=3)
+    hits = pipe.retriever().search("North Korea ambassador to the United Nations", k=3)
     assert pipe.store.counts()["articles"] == 3 and any("Ja Song Nam" in p.text for p in hits)
 
 

@@ -31,6 +31,6 @@ def test_rerank_combines_scores_and_keeps_every_passage():
 
 def test_reranked_retrieval_puts_the_answering_passage_first(seeded):
     assert seeded.settings.rerank
-    top = seeded.search("Who is North Korea's ambassador to the United Nations?", k=3)
+    top = seeded.retriever().search("Who is North Korea's ambassador to the United Nations?", k=3)
     assert "Ja Song Nam" in top[0].text
     assert [p.rank for p in top] == [1, 2, 3]

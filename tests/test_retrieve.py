@@ -17,22 +17,22 @@ def test_rrf_rewards_agreement():
 
 
 def test_hybrid_finds_exact_names_and_paraphrases(seeded):
-    top = seeded.search("Ja Song Nam", k=1)[0]
+    top = seeded.retriever().search("Ja Song Nam", k=1)[0]
     assert top.file == UPI and "Ja Song Nam" in top.text
-    top = seeded.search("military exercise with American and South Korean warplanes", k=2)
+    top = seeded.retriever().search("military exercise with American and South Korean warplanes", k=2)
     assert any("joint air force drill" in p.text for p in top)
-    assert [p.rank for p in seeded.search("talks", k=4)] == [1, 2, 3, 4]
+    assert [p.rank for p in seeded.retriever().search("talks", k=4)] == [1, 2, 3, 4]
 
 
 def test_filters_by_publisher_and_date(seeded):
-    tele = seeded.search("North Korea talks", k=10, filters=Filters(publishers=["The Telegraph"]))
+    tele = seeded.retriever().search("North Korea talks", k=10, filters=Filters(publishers=["The Telegraph"]))
     assert tele and {p.file for p in tele} == {TELEGRAPH}
-    upi = seeded.search("North Korea talks", k=10, filters=Filters(publishers=["upi"]))
+    upi = seeded.retriever().search("North Korea talks", k=10, filters=Filters(publishers=["upi"]))
     assert upi and {p.file for p in upi} == {UPI}
     # The UPI article has no year, so a date range can only match the Telegraph's 2017-12-08.
-    dated = seeded.search("talks", k=10, filters=Filters(after="2017-12-01", before="December 31, 2017"))
+    dated = seeded.retriever().search("talks", k=10, filters=Filters(after="2017-12-01", before="December 31, 2017"))
     assert dated and {p.file for p in dated} == {TELEGRAPH}
-    assert seeded.search("talks", k=10, filters=Filters(after="2018-01-01")) == []
+    assert seeded.retriever().search("talks", k=10, filters=Filters(after="2018-01-01")) == []
 
 
 def test_bm25_index_persists_and_follows_the_store(tmp_path):
@@ -44,7 +44,7 @@ def test_bm25_index_persists_and_follows_the_store(tmp_path):
     assert pipe.local_index() is index  # reused, not rebuilt per query
     ingest([SEEDS / UPI], pipe.settings, pipe.store, pipe.embedder)
     assert pipe.local_index() is not index and len(pipe.local_index().ids) == pipe.store.counts()["chunks"]
-    assert pipe.search("Ja Song Nam", k=1)[0].file == UPI
+    assert pipe.retriever().search("Ja Song Nam", k=1)[0].file == UPI
     # A second process on the same store loads the saved index instead of rebuilding it.
     other = make_pipeline(tmp_path / "store")
     assert other.local_index().revision == pipe.store.revision()
@@ -64,7 +64,7 @@ def test_wire_copies_fold_into_one_result_and_are_cited(tmp_path):
                                         + body.split("--", 1)[1] + "\nSource: wire copy.\n")
     pipe = make_pipeline(tmp_path / "store")
     ingest([folder], pipe.settings, pipe.store, pipe.embedder)
-    results = pipe.search("Who is North Korea's ambassador to the United Nations?", k=5)
+    results = pipe.retriever().search("Who is North Korea's ambassador to the United Nations?", k=5)
     hits = [p for p in results if "Ja Song Nam arrived in Beijing" in p.text]
     assert len(hits) == 1, [p.file for p in results]  # one result, not two copies
     assert [a["publisher"] for a in hits[0].also_in] == ["Yonhap"] or hits[0].publisher == "Yonhap"
@@ -97,7 +97,7 @@ def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
     # A replaced article (its file changed) and a removed one: their rows go, the rest stay.
     (news / TELEGRAPH).write_text((SEEDS / TELEGRAPH).read_text() + "\nA new closing sentence about zebras.")
     assert [o.status for o in ingest([news / TELEGRAPH], pipe.settings, pipe.store, pipe.embedder)] == ["replaced"]
-    assert "zebras" in pipe.search("zebras", k=1)[0].text
+    assert "zebras" in pipe.retriever().search("zebras", k=1)[0].text
     remove([UPI], pipe.store)
     index = pipe.local_index()
     assert len(index.ids) == pipe.store.counts()["chunks"] == len(set(index.ids))

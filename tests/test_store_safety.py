@@ -165,7 +165,7 @@ def test_ingest_rewrites_an_article_left_without_chunks(tmp_path):
     outcomes = run(pipe, SEEDS)
     assert statuses(outcomes) == [(TELEGRAPH, "unchanged"), (UPI, "replaced")]
     assert not intact(pipe)
-    hits = pipe.search("Who is North Korea's ambassador to the United Nations?", 3)
+    hits = pipe.retriever().search("Who is North Korea's ambassador to the United Nations?", 3)
     assert any(p.article_id == upi and "Ja Song Nam" in p.text for p in hits)
 
 
@@ -209,7 +209,7 @@ def test_check_finds_and_repairs_orphans_chunkless_articles_and_a_stale_index(tm
     assert not find_problems(pipe.store, data / "bm25")
     assert pipe.store.counts() == {"articles": 1, "chunks": 4}
     assert pipe.store.chunk_counts(upi) == (4, 4)
-    hits = pipe.search("North Korea ambassador United Nations", 3)
+    hits = pipe.retriever().search("North Korea ambassador United Nations", 3)
     assert hits and {h.article_id for h in hits} == {upi}
     assert statuses(run(pipe, SEEDS)) == [(TELEGRAPH, "added"), (UPI, "unchanged")]
 
@@ -265,7 +265,7 @@ def test_two_ingests_at_once_keep_every_article(tmp_path, start):
     ids = {r["source_path"]: r["article_id"] for r in pipe.store.list_articles()}
     for folder in (business, tech):  # both hold a 001.txt: the id tells them apart
         first = sorted(folder.iterdir())[0]
-        hits = pipe.search(first.read_text().splitlines()[0], 3)
+        hits = pipe.retriever().search(first.read_text().splitlines()[0], 3)
         assert hits and hits[0].article_id == ids[str(first.resolve())]
 
 

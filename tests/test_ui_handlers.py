@@ -97,7 +97,8 @@ def test_remove_article_only_where_the_operator_allows(seeded, tmp_path):
     report, summary, after, *_ = desk.remove_article(rows[0][-1])
     assert report[0][1] == "removed" and "**1** articles" in summary and len(after) == 1
     assert desk.pipe.store.get_article(rows[0][-1]) is None
-    assert rows[0][-1] not in {p.article_id for p in desk.pipe.search(title, k=5)}  # gone from the index too
+    # gone from the local index too
+    assert rows[0][-1] not in {p.article_id for p in desk.pipe.retriever().search(title, k=5)}
     for target, why in [(rows[0][-1], "No stored article"), ("", "Choose an article")]:
         with pytest.raises(gr.Error, match=why):
             desk.remove_article(target)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Iterator
 from functools import partial
-from typing import Any
 
 from rag.answering.abstain import abstention, shortlist, weak_evidence
 from rag.answering.brief import facts
@@ -36,6 +35,7 @@ from rag.pipeline import Pipeline
 from rag.retrieval.constraints import by_outlet, missing_sources
 from rag.retrieval.filters import Filters
 from rag.retrieval.followup import rewrite
+from rag.retrieval.retriever import Retrieval
 
 MAX_QUESTION_CHARS = 2000
 BRIEF_PASSAGES = 8  # an overview draws on more passages than a single fact
@@ -132,26 +132,27 @@ def answer_yes_no(asked: str, question: str, pipe: Pipeline, t0: float) -> Answe
 
 
 def gather(question: str, pipe: Pipeline, k: int | None, filters: Filters | None, brief: bool,
-           timings: dict[str, float], t0: float) -> tuple[list[Evidence], dict[str, Any]]:
-    """The evidence sentences for a fact or brief, best first, and the constraints the search was held to."""
+           timings: dict[str, float], t0: float) -> tuple[list[Evidence], Retrieval]:
+    """The evidence sentences for a fact or brief, best first, and what was retrieved (with the
+    publishers and dates the search was held to)."""
     k = k or pipe.settings.k
     if brief:
         k = max(k, BRIEF_PASSAGES)
-    passages, constraints = pipe.search_question(question, k, filters)
-    named = by_outlet(constraints["publishers"])
-    if len(named) >= 2 and len(passages) < 3 * len(named):  # several outlets: enough from each
-        passages, constraints = pipe.search_question(question, 3 * len(named), filters)
+    found = pipe.retriever().retrieve(question, k, filters)
+    named = by_outlet(found.filters.publishers)
+    if len(named) >= 2 and len(found.passages) < 3 * len(named):  # several outlets: enough from each
+        found = pipe.retriever().retrieve(question, 3 * len(named), filters)
     timings["retrieve"] = _ms(t0)
     t = time.perf_counter()
-    evidence = with_detail(select(question, passages, pipe.embedder), question)
+    evidence = with_detail(select(question, found.passages, pipe.embedder), question)
     timings["evidence"] = _ms(t)
-    return evidence, constraints
+    return evidence, found
 
 
-def agreement(question: str, evidence: list[Evidence], pipe: Pipeline, constraints: dict[str, Any]) -> Consensus | None:
+def agreement(question: str, evidence: list[Evidence], pipe: Pipeline, named: list[list[str]]) -> Consensus | None:
     """The name the sources agree on, for a question naming several outlets ("as reported by both X
-    and Y") or stringing several clues together; None when the best sentence should answer instead."""
-    named = by_outlet(constraints["publishers"])
+    and Y", `named`: the outlets searched, rag.retrieval.constraints.by_outlet) or stringing several
+    clues together; None when the best sentence should answer instead."""
     if len(named) < 2 and not several_clues(question):
         return None
     agreed = consensus(question, evidence, pipe.publishers(), named)
@@ -181,14 +182,14 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
     """A fact (or a brief): the LLM's checked answer, else a quote of the best fitting sentence, with
     the citations rag.answering.citations adds. Yields the draft tokens; returns the Answer."""
     timings: dict[str, float] = {}
-    evidence, constraints = gather(question, pipe, k, filters, brief, timings, t0)
+    evidence, found = gather(question, pipe, k, filters, brief, timings, t0)
     done = partial(Answer, question=asked, rewritten=question, shape="brief" if brief else "fact",
-                   timings_ms=timings, constraints=constraints)
+                   timings_ms=timings, constraints=found.constraints())
     reason = weak_evidence(question, evidence, pipe.settings.min_relevance, pipe.publishers(),
                            pipe.local_index().mentions)
     if reason:
         return done(answer=abstention(asked), abstained=True, citations=[], mode="abstain", reason=reason)
-    agreed = agreement(question, evidence, pipe, constraints)
+    agreed = agreement(question, evidence, pipe, by_outlet(found.filters.publishers))
     if agreed is not None:  # one name, one cited sentence per source (no LLM)
         body, cited = compose_consensus(question, agreed, evidence)
         return done(answer=body, abstained=False, citations=cite(cited), mode="consensus")
@@ -210,7 +211,7 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
             kind = question_type(question)
             first = next((e for e in shortlist(evidence, 3) if fits(kind, e.text, question)), evidence[0])
             body, mode = quote(first), "quote"
-        body, cited = compose_fact(body, first, question, evidence, constraints["publishers"], pipe)
+        body, cited = compose_fact(body, first, question, evidence, found.filters.publishers, pipe)
     return done(answer=body, abstained=False, citations=cite(cited), mode=mode, reason=failed or checked.reason,
                 draft=draft, verdict=checked.verdict)
 

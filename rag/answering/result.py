@@ -67,7 +67,7 @@ class Answer:
     reason: str = ""  # why it abstained, or what failed (the support check's reason for a refused draft)
     draft: str = ""  # the LLM's unchecked text, for inspection and evals
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # The publishers and dates the search was held to (pipe.search_question's constraints dict).
+    # The publishers and dates the search was held to (rag.retrieval.retriever.Retrieval.constraints()).
     constraints: dict[str, Any] = field(default_factory=no_constraints)
     claims: list[JudgedClaim] | None = None  # yes/no questions only
     # The support check's verdict on the draft (None when no draft was checked). Kept whole for Python

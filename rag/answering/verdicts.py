@@ -56,9 +56,9 @@ def gather(pipe, claim: Claim) -> list[Finding]:
     for group in groups:
         passages = []
         if claim.date:  # "the TechCrunch report published on October 6": that day's articles first
-            passages = pipe.search(claim.query, PER_CLAIM, Filters(group, claim.date, claim.date), vector)
+            passages = pipe.retriever().search(claim.query, PER_CLAIM, Filters(group, claim.date, claim.date), vector)
         if not passages:
-            passages = pipe.search(claim.query, PER_CLAIM, Filters(group), vector)
+            passages = pipe.retriever().search(claim.query, PER_CLAIM, Filters(group), vector)
         if group:
             passages = [p for p in passages if p.publisher in group]
         evidence = select(claim.query, passages, pipe.embedder) if passages else []

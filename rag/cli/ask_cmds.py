@@ -82,8 +82,9 @@ def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
         constraints: dict[str, Any] = {}
         try:
             question = _check_question(query)
-            passages, constraints = retrying(lambda q=question: pipe.search_question(q, args.k, _filters(args)),
-                                             pipe.settings.store_retry_s, _note_retry)
+            found = retrying(lambda q=question: pipe.retriever().retrieve(q, args.k, _filters(args)),
+                             pipe.settings.store_retry_s, _note_retry)
+            passages, constraints = found.passages, found.constraints()
             rows = search_rows(passages)
         except ValueError as exc:
             print(f"newsdesk: {exc}", file=sys.stderr)
