@@ -13,9 +13,9 @@ from pathlib import Path
 
 from conftest import ROOT, SEEDS, TELEGRAPH, make_pipeline
 
+from rag.check import find_problems
 from rag.ingest import batch as ingest_batch
 from rag.ingest.articles import ingest
-from rag.storage.check import find_problems
 
 
 def variants(folder: Path, n: int) -> list[Path]:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, TELEGRAPH, UPI, make_pipeline
 
+from rag.check import find_problems
 from rag.ingest.articles import ingest, write
 from rag.ingest.loaders import load
 from rag.ingest.parsing import parse, record_id
-from rag.storage.check import find_problems
 
 NEWSDESK = [sys.executable, "-m", "rag.cli"]
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"

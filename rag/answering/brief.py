@@ -11,7 +11,7 @@ A short brief of 2-4 cited sentences, picked from the evidence best first:
 from __future__ import annotations
 
 from rag.answering.evidence import Evidence
-from rag.ingest.metadata import date_key
+from rag.storage.keys import date_key
 from rag.text import containment, shingles, terms
 
 RELEVANT = 0.75  # share of the best sentence's score a brief sentence needs

@@ -26,7 +26,7 @@ def unknown_publishers(asked: list[str], stored: list[str]) -> list[str]:
     with the closest stored names."""
     import difflib
 
-    from rag.storage.store import publisher_key
+    from rag.storage.keys import publisher_key
 
     by_key = {publisher_key(name): name for name in stored}
     out = []

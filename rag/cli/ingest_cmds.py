@@ -47,7 +47,7 @@ def cmd_remove(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def cmd_check(args: argparse.Namespace, pipe: Any) -> int:
-    from rag.storage.check import find_problems, repair
+    from rag.check import find_problems, repair
 
     problems = find_problems(pipe.store, pipe.settings.data_dir / "bm25")
     for p in problems:

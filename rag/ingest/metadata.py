@@ -133,8 +133,3 @@ def read_dateline(text: str) -> dict[str, str]:
                 meta["published"] = _iso(year, month, day)
         return meta
     return {}
-
-
-def date_key(published: str) -> int:
-    """YYYYMMDD as an int for range filters in the store; -1 for unknown or partial dates."""
-    return int(published.replace("-", "")) if re.fullmatch(r"\d{4}-\d\d-\d\d", published) else -1

@@ -14,10 +14,10 @@ import re
 from datetime import date, timedelta
 
 from rag.ingest.metadata import find_date, parse_date
-from rag.language import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, longest_first
+from rag.language import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, is_acronym, longest_first
 from rag.names import person_like
 from rag.retrieval.filters import Filters
-from rag.storage.store import publisher_key
+from rag.storage.keys import publisher_key
 
 _MONTH_NAMES = longest_first(m for m in MONTHS if len(m) > 3 or m == "may")  # full names, and "sept"
 _SHORT = "|".join(MONTH_ABBREVIATIONS)
@@ -53,7 +53,7 @@ def aliases(name: str) -> set[str]:
     ("BBC News") the acronym alone; a ".com" suffix dropped."""
     out = {publisher_key(name), outlet(name)}
     head = _outlet_name(name).split()
-    if len(head) == 2 and head[0].isupper() and len(head[0]) > 1 and head[1].lower() == "news":
+    if len(head) == 2 and is_acronym(head[0]) and head[1].lower() == "news":
         out.add(head[0].casefold())
     return {a.removesuffix(".com") for a in out if a}
 

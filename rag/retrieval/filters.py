@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.ingest.metadata import date_key
-from rag.storage.store import publisher_key
+from rag.storage.keys import date_key, publisher_key
 
 
 @dataclass(eq=True)

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from rag.config import Settings
-from rag.ingest.metadata import date_key
+from rag.storage.keys import date_key, publisher_key
 from rag.storage.writelock import write_lock
 from rag.types import Article, Chunk, Passage
 
@@ -41,12 +41,6 @@ def make_client(settings: Settings) -> Any:
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
-
-
-def publisher_key(name: str) -> str:
-    """Case- and article-insensitive publisher key: "the Guardian" == "The Guardian" == "Guardian"."""
-    key = " ".join(name.casefold().replace("’", "'").split())
-    return key[4:] if key.startswith("the ") else key
 
 
 class Store:

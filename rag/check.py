@@ -22,6 +22,7 @@ from typing import Any
 from rag.config import Settings
 from rag.ingest.articles import write
 from rag.retrieval import index_sync
+from rag.storage import many as store_many
 from rag.storage.store import Store
 
 FETCH = 200  # article texts per store read
@@ -47,8 +48,8 @@ def find_problems(store: Store, index_dir: Path) -> list[Problem]:
             problems.append(Problem("orphan", article_id, f"{len(held)} chunks whose article is missing"))
     ids = sorted(set(rows) - pending)
     for i in range(0, len(ids), FETCH):
-        got = store.articles.get(ids=ids[i:i + FETCH], include=["documents"])
-        for article_id, text in zip(got["ids"], got["documents"], strict=True):
+        for article_id, (article, _) in store_many.records(store, ids[i:i + FETCH]).items():
+            text = article.text
             held, recorded = chunks.get(article_id, []), int(rows[article_id].get("n_chunks", -1))
             if not held or len(held) != recorded:
                 problems.append(Problem("broken", article_id, f"{len(held)} of {recorded} chunks stored"))
