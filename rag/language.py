@@ -47,6 +47,14 @@ def month_name(number: int, short: bool = False) -> str:
     return name[:3] if short else name
 
 
+def display_date(published: str) -> str:
+    """ISO dates as stored; a partial "--12-12" says plainly that no year was stated."""
+    if published.startswith("--"):
+        month, day = published[2:].split("-")
+        return f"{int(day)} {month_name(int(month), short=True)} (year not stated)"
+    return published
+
+
 ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
          "nineteen")

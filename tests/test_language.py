@@ -15,6 +15,7 @@ from rag.language import (
     MONTHS,
     NUMBER_WORDS,
     TEXT_MONTH_PATTERN,
+    display_date,
     is_acronym,
     is_capitalised,
     longest_first,
@@ -27,7 +28,6 @@ from rag.language import (
 from rag.names import person_like
 from rag.retrieval.constraints import MONTH_WORD, find_dates, find_relative
 from rag.text import terms
-from ui.render import display_date
 
 
 @pytest.mark.parametrize("word, number", [("Sept.", 9), ("sept", 9), ("Sep", 9), ("DECEMBER", 12), ("may", 5),

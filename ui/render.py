@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answering.result import Answer, Citation
-from rag.language import month_name
+from rag.language import display_date
 from rag.types import Outcome
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -25,14 +25,6 @@ def escape(text: str) -> str:
 def escape_html(text: str) -> str:
     """For places rendered as HTML only (the inspector), where backslashes would show."""
     return html.escape(text, quote=True)
-
-
-def display_date(published: str) -> str:
-    """ISO dates as stored; a partial "--12-12" says plainly that no year was stated."""
-    if published.startswith("--"):
-        month, day = published[2:].split("-")
-        return f"{int(day)} {month_name(int(month), short=True)} (year not stated)"
-    return published
 
 
 def cite_link(turn: int, n: int) -> str:

@@ -107,9 +107,11 @@ def cmd_search(args: argparse.Namespace, pipe: Any) -> int:
 
 
 def format_answer(result: Answer) -> str:
+    from rag.language import display_date
+
     lines = [result.answer]
     for c in result.citations:
-        where = ", ".join(x for x in (c.publisher, c.published) if x)
+        where = ", ".join(x for x in (c.publisher, display_date(c.published)) if x)
         lines.append(f"  [{c.n}] {where} · {c.title} ({c.file}, characters {c.start}-{c.end})")
         lines.append(f"      “{' '.join(c.quote.split())}”")
     return "\n".join(lines)
