@@ -66,7 +66,7 @@ class Newsdesk:
 
     def remove(self, targets: str | Iterable[str]) -> list[Outcome]:
         """Remove articles by id, file name or path (a folder removes everything under it)."""
-        from rag.ingest.articles import remove
+        from rag.ingest.removal import remove
 
         pipe = self.pipeline
         outcomes = remove([targets] if isinstance(targets, str) else list(targets), pipe.store)

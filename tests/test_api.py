@@ -87,3 +87,12 @@ def test_unknown_setting_and_empty_question_are_refused(nd):
         Newsdesk(data_dir="x", top_k=3)
     with pytest.raises(ValueError, match="empty question"):
         nd.ask("   ")
+
+
+def test_remove_takes_an_article_out_of_the_store_and_the_search(nd):
+    [outcome] = nd.remove(UPI)
+    assert outcome.status == "removed"
+    assert [r["file"] for r in nd.articles()] == [TELEGRAPH]
+    assert all(d.metadata["file"] != UPI for d in nd.search(QUESTION, k=5))
+    assert [o.status for o in nd.remove([UPI])] == ["rejected"]  # nothing left to remove, said so
+    assert [o.status for o in nd.ingest(SEEDS / UPI)] == ["added"]  # put back for the other tests
