@@ -36,10 +36,10 @@ def build(size: int, folder: Path) -> dict:
     from rag.storage.store import open_store
 
     shutil.rmtree(folder, ignore_errors=True)
-    target = open_store(Settings(data_dir=folder, _env_file=None), None)
+    target = open_store(Settings(data_dir=folder, _env_file=None))
     sources = []
     for name in SOURCES:
-        src = open_store(Settings(data_dir=WORK / name, _env_file=None), None)
+        src = open_store(Settings(data_dir=WORK / name, _env_file=None))
         chunks: dict[str, list] = {}
         for row in raw_rows(src, "chunks"):
             chunks.setdefault(row[2]["article_id"], []).append(row)

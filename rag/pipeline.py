@@ -88,4 +88,4 @@ class Pipeline:
 def load_pipeline(settings: Settings) -> Pipeline:
     embedder = load_embeddings(settings.embedding_model_path(), settings.embed_batch_size,
                                settings.embedding_backend, settings.cache_dir)
-    return Pipeline(settings, embedder, open_store(settings, embedder))
+    return Pipeline(settings, embedder, open_store(settings))

@@ -20,7 +20,7 @@ AMBASSADOR = "Who is North Korea's ambassador to the United Nations?"
 def desk_over(seeded, tmp_path, **overrides) -> Desk:
     """A desk over an empty store of its own (the seeded fixture's embedder is reused)."""
     settings = make_settings(tmp_path / "store", **overrides)
-    return Desk(Pipeline(settings, seeded.embedder, open_store(settings, seeded.embedder)))
+    return Desk(Pipeline(settings, seeded.embedder, open_store(settings)))
 
 
 def ask(desk: Desk, question: str, turns=None, **kw) -> list[tuple]:

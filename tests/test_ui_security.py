@@ -23,7 +23,7 @@ def serve(seeded, tmp_path_factory, **overrides):
     from ui.app import launch
 
     settings = make_settings(tmp_path_factory.mktemp("reader"), **overrides)
-    pipe = Pipeline(settings, seeded.embedder, open_store(settings, seeded.embedder))
+    pipe = Pipeline(settings, seeded.embedder, open_store(settings))
     ingest([SEEDS], settings, pipe.store, pipe.embedder)
     port = free_port()
     app = launch(settings, pipe, host="127.0.0.1", port=port, block=False)

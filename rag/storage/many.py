@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.storage.store import BATCH, Store, _article, _article_meta, mean_vector
+from rag.storage.store import BATCH, Store, _article, _article_meta, mean_vector, pages
 from rag.types import Article, Chunk
 
 
@@ -91,14 +91,8 @@ Row = tuple[str, str, dict, Any]
 def raw_rows(store: Store, kind: str) -> list[Row]:
     """Every row of the store's "chunks" or "articles" collection, as stored."""
     collection = store.chunks if kind == "chunks" else store.articles
-    out: list[Row] = []
-    offset = 0
-    while True:
-        got = collection.get(include=["documents", "metadatas", "embeddings"], limit=BATCH, offset=offset)
-        out += list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True))
-        if len(got["ids"]) < BATCH:
-            return out
-        offset += BATCH
+    return [row for got in pages(collection, ["documents", "metadatas", "embeddings"])
+            for row in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)]
 
 
 def add_raw_rows(store: Store, kind: str, rows: list[Row]) -> None:

@@ -44,8 +44,10 @@ def make_client(settings: Settings) -> Any:
 
 
 class Store:
-    def __init__(self, client: Any, collection: str, embeddings: Any, lock_dir: Path | None = None,
+    def __init__(self, client: Any, collection: str, lock_dir: Path | None = None,
                  lock_timeout_s: float = 3600.0) -> None:
+        # No embedding function: newsdesk embeds before it stores or queries (rag.ingest.embeddings), so
+        # the store only keeps and compares the vectors it is given.
         from chromadb.errors import NotFoundError
 
         self.client = client
@@ -60,9 +62,6 @@ class Store:
                 self.articles = client.get_or_create_collection(
                     f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
                 )
-        # `embeddings` is not used: newsdesk embeds before it stores or queries (rag.ingest.embeddings),
-        # so the store only keeps and compares the vectors it is given. Kept for open_store's callers.
-        del embeddings
 
     def writing(self) -> AbstractContextManager[None]:
         """The write lock (rag.storage.writelock): held by everything that changes the store."""
@@ -92,14 +91,8 @@ class Store:
 
     def list_articles(self) -> list[dict[str, Any]]:
         """Metadata of every article (no text), sorted by date then title."""
-        rows = []
-        offset = 0
-        while True:
-            got = self.articles.get(include=["metadatas"], limit=BATCH, offset=offset)
-            rows += [{"article_id": i, **_public(m)} for i, m in zip(got["ids"], got["metadatas"], strict=True)]
-            if len(got["ids"]) < BATCH:
-                break
-            offset += BATCH
+        rows = [{"article_id": i, **_public(m)} for got in pages(self.articles, ["metadatas"])
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)]
         return sorted(rows, key=lambda r: (r.get("published", ""), r.get("title", "")))
 
     def write_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
@@ -188,14 +181,8 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
-        offset = 0
-        while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=BATCH, offset=offset)
-            if got["ids"]:
-                yield got["ids"], got["documents"], got["metadatas"]
-            if len(got["ids"]) < BATCH:
-                return
-            offset += BATCH
+        for got in pages(self.chunks, ["documents", "metadatas"]):
+            yield got["ids"], got["documents"], got["metadatas"]
 
     # --- revision: lets derived indexes (BM25) know when the store changed ------------------------
     def revision(self) -> str:
@@ -211,6 +198,18 @@ class Store:
     def _set_meta(self, **values: str) -> None:
         own = {k: v for k, v in self._meta().items() if k in {"revision", "deleting"}}
         self.articles.modify(metadata={**own, **values})
+
+
+def pages(collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+    """Every row of a collection, BATCH at a time (a page with no rows is not yielded)."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=BATCH, offset=offset)
+        if got["ids"]:
+            yield got
+        if len(got["ids"]) < BATCH:
+            return
+        offset += BATCH
 
 
 def mean_vector(vectors: np.ndarray) -> np.ndarray:
@@ -247,8 +246,8 @@ def _article(article_id: str, text: str, meta: dict[str, Any]) -> Article:
     )
 
 
-def open_store(settings: Settings, embeddings: Any) -> Store:
+def open_store(settings: Settings) -> Store:
     # The lock lives in the data dir even for a Chroma server: it then serialises the writers on
     # this machine that share the data dir (writers elsewhere must not run at the same time).
-    return Store(make_client(settings), settings.collection, embeddings, settings.data_dir,
+    return Store(make_client(settings), settings.collection, settings.data_dir,
                  settings.write_lock_timeout_s)
