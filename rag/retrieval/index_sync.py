@@ -58,16 +58,13 @@ class _Rows:
 
 def _kept(index: LocalIndex, gone: set[str]) -> tuple[np.ndarray, _Rows]:
     keep = np.array([a not in gone for a in index.article_ids], dtype=bool)
-    rows = _Rows(
-        [x for x, k in zip(index.ids, keep, strict=True) if k],
-        [x for x, k in zip(index.article_ids, keep, strict=True) if k],
-        [x for x, k in zip(index.publisher_keys, keep, strict=True) if k],
-        list(index.date_keys[keep]),
-        [x for x, k in zip(index.texts, keep, strict=True) if k],
-        [x for x, k in zip(index.spans, keep, strict=True) if k],
-        {a: m for a, m in index.article_meta.items() if a not in gone},
-        [index.vectors[keep]] if len(index.vectors) else [],
-    )
+
+    def kept(column: list[Any]) -> list[Any]:
+        return [x for x, k in zip(column, keep, strict=True) if k]
+
+    rows = _Rows(kept(index.ids), kept(index.article_ids), kept(index.publisher_keys), list(index.date_keys[keep]),
+                 kept(index.texts), kept(index.spans), {a: m for a, m in index.article_meta.items() if a not in gone},
+                 [index.vectors[keep]] if len(index.vectors) else [])
     return keep, rows
 
 

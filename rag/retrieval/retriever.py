@@ -36,7 +36,9 @@ class Retrieval:
     """What one question retrieved, and the publishers and dates it was held to."""
 
     passages: list[Passage]
-    filters: Filters  # the filters used: explicit ones, else the question's own
+    # Explicit filters, else the question's own; when `relaxed`, the question's were dropped and only
+    # the explicit ones were searched with (these fields still say what was asked, as ask --json always has).
+    filters: Filters
     from_question: Filters  # what the question itself named
     relaxed: bool = False  # the question's own constraints found nothing and were dropped
 
