@@ -49,6 +49,10 @@ REPORTING = re.compile(
     r"(?:\s+that)?", re.IGNORECASE)
 
 
+# An outlet named by its site ("CBSSports.com" for the alias "cbssports"): the domain goes with the name.
+DOMAIN = r"(?:\.(?:com|co\.uk|org|net|news))?"
+
+
 @dataclass
 class Claim:
     """One clause of a yes/no question, with the outlets it names (stored publisher names)."""
@@ -168,7 +172,7 @@ def mentions(text: str, publishers: list[str]) -> list[tuple[int, int]]:
     spans = []
     names = {a for name in find_publishers(text, publishers) for a in aliases(name)}
     for alias in sorted(names, key=len, reverse=True):
-        pattern = rf"(?<![\w-])['‘\"“]?(?:the\s+)?{re.escape(alias)}(?:['’]s?)?(?![\w-])"
+        pattern = rf"(?<![\w-])['‘\"“]?(?:the\s+)?{re.escape(alias)}{DOMAIN}(?:['’]s?)?(?![\w-])"
         for m in re.finditer(pattern, text, re.IGNORECASE):
             if not any(a < m.end() and m.start() < b for a, b in spans):
                 spans.append(m.span())
@@ -216,7 +220,8 @@ def search_text(clause: str, named: list[str]) -> str:
     """The clause as a search query: without the auxiliary, the outlet names and the reporting words."""
     text = _strip_lead(clause)
     for alias in sorted({a for name in named for a in aliases(name)}, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-])(?:the\s+)?{re.escape(alias)}(?:['’]s?)?(?![\w-])", " ", text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![\w-])(?:the\s+)?{re.escape(alias)}{DOMAIN}(?:['’]s?)?(?![\w-])", " ", text,
+                      flags=re.IGNORECASE)
     text = re.sub(r"['‘’\"“”]", " ", text)
     text = REPORTING.sub(" ", text)
     text = re.sub(r"\b(the|a|an)\s+(?=(the|a|an)\b)", "", text, flags=re.IGNORECASE)
