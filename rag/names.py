@@ -17,7 +17,9 @@ NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as"
              # titles and roles written before a name ("CEO Caroline Ellison", "Judge Lewis Kaplan")
              "ceo", "cfo", "cto", "coo", "judge", "chairman", "chairwoman", "chief", "founder", "co-founder",
              "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
-             "governor", "director", "executive"}
+             "governor", "director", "executive",
+             # quantifiers that open a sentence ("Many, including ...", "Both sides ..."): never who is asked for
+             "many", "some", "several", "most", "few", "all", "both", "others", "each", "every", "these", "those"}
 JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside a name, never at its edge
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"

@@ -106,6 +106,13 @@ def test_candidates_never_give_a_demonym_or_weekday_as_a_person():
     assert "American" not in found and "Thursday" not in found
 
 
+def test_candidates_never_give_a_quantifier_opening_the_sentence_as_a_person():
+    sentence = "Many, including the three young men, had a connection to Sam Altman."
+    found = candidates("person", sentence, "Who is linked to the rise of artificial intelligence?")
+    assert "Many" not in found  # must fail: a quantifier is nobody
+    assert "Sam Altman" in found  # must pass: the person the sentence names
+
+
 # --- evidence selection (real embedding model) ---------------------------------------------------
 def _passage(text: str, publisher: str = "UPI", published: str = "2017-12-12", article: str = "a1") -> Passage:
     return Passage(chunk_id=f"{article}:0", article_id=article, text=text, start=0, end=len(text),
