@@ -53,6 +53,11 @@ REPORTING = re.compile(
 DOMAIN = r"(?:\.(?:com|co\.uk|org|net|news))?"
 
 
+def outlet_pattern(alias: str) -> str:
+    """How a question writes an outlet's alias: "the TechCrunch", "CBSSports.com", "Fortune's"."""
+    return rf"(?:the\s+)?{re.escape(alias)}{DOMAIN}(?:['’]s?)?(?![\w-])"
+
+
 @dataclass
 class Claim:
     """One clause of a yes/no question, with the outlets it names (stored publisher names)."""
@@ -172,7 +177,7 @@ def mentions(text: str, publishers: list[str]) -> list[tuple[int, int]]:
     spans = []
     names = {a for name in find_publishers(text, publishers) for a in aliases(name)}
     for alias in sorted(names, key=len, reverse=True):
-        pattern = rf"(?<![\w-])['‘\"“]?(?:the\s+)?{re.escape(alias)}{DOMAIN}(?:['’]s?)?(?![\w-])"
+        pattern = rf"(?<![\w-])['‘\"“]?{outlet_pattern(alias)}"
         for m in re.finditer(pattern, text, re.IGNORECASE):
             if not any(a < m.end() and m.start() < b for a, b in spans):
                 spans.append(m.span())
@@ -220,8 +225,7 @@ def search_text(clause: str, named: list[str]) -> str:
     """The clause as a search query: without the auxiliary, the outlet names and the reporting words."""
     text = _strip_lead(clause)
     for alias in sorted({a for name in named for a in aliases(name)}, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-])(?:the\s+)?{re.escape(alias)}{DOMAIN}(?:['’]s?)?(?![\w-])", " ", text,
-                      flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![\w-]){outlet_pattern(alias)}", " ", text, flags=re.IGNORECASE)
     text = re.sub(r"['‘’\"“”]", " ", text)
     text = REPORTING.sub(" ", text)
     text = re.sub(r"\b(the|a|an)\s+(?=(the|a|an)\b)", "", text, flags=re.IGNORECASE)
