@@ -28,7 +28,7 @@ MIN_SHARE = 0.6  # evidence below this share of the best sentence's score is not
 @dataclass
 class Consensus:
     name: str
-    support: list[Evidence]  # one sentence per source that names it, best first, then other articles naming it
+    support: list[Evidence]  # one sentence per source that names it, best first
     sources: int  # how many sources name it
 
 
@@ -98,7 +98,6 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
             by_source[src].append(e)
     weight: dict[str, float] = {}
     support: dict[str, dict[str, Evidence]] = {}
-    articles: dict[str, dict[str, Evidence]] = {}  # per candidate, its best sentence in each article naming it
     label: dict[str, str] = {}
     for src, sentences in by_source.items():
         seen: set[str] = set()
@@ -108,10 +107,7 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
                 found = [n for n in found if not body_like(n)]
             for rank, name in enumerate(found[:3]):
                 key = " ".join(terms(name))
-                if not key or set(key.split()) <= outlets:
-                    continue
-                articles.setdefault(key, {}).setdefault(e.passage.article_id, e)
-                if key in seen:  # a source's weight counts its best sentence naming the candidate once
+                if not key or key in seen or set(key.split()) <= outlets:
                     continue
                 seen.add(key)
                 weight[key] = weight.get(key, 0.0) + e.score / (1 + rank)
@@ -120,14 +116,10 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
                     label[key] = name
     if not weight:
         return None
-    _merge_partial_names(weight, support, label, articles)
+    _merge_partial_names(weight, support, label)
     key = max(weight, key=lambda k: (len(support[k]), weight[k]))
     backing = sorted(support[key].values(), key=lambda e: -e.score)
-    # An outlet counts once in the vote, but a reader checking the answer should see every article that
-    # names it: two TechCrunch stories behind one answer are two citations.
-    cited = {e.passage.article_id for e in backing}
-    backing += sorted((e for a, e in articles[key].items() if a not in cited), key=lambda e: -e.score)
-    return Consensus(full_name(label[key], backing + evidence), backing, len(support[key]))
+    return Consensus(full_name(label[key], backing + evidence), backing, len(backing))
 
 
 def full_name(name: str, support: list[Evidence]) -> str:
@@ -154,7 +146,7 @@ def full_name(name: str, support: list[Evidence]) -> str:
 
 
 def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, Evidence]],
-                         label: dict[str, str], articles: dict[str, dict[str, Evidence]]) -> None:
+                         label: dict[str, str]) -> None:
     """"Bankman-Fried" and "Sam Bankman-Fried" are one candidate: a name whose terms are all in a
     longer candidate's adds its weight and sources to it."""
     for short in sorted(weight, key=lambda k: len(k.split())):
@@ -165,6 +157,4 @@ def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, 
         weight[target] += weight.pop(short)
         for src, e in support.pop(short).items():
             support[target].setdefault(src, e)
-        for article, e in articles.pop(short).items():
-            articles[target].setdefault(article, e)
         label.pop(short, None)
