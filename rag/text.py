@@ -60,6 +60,12 @@ def terms(text: str) -> list[str]:
     return [t for t in map(_term, words(text)) if t]
 
 
+def near(term: str, vocab: set[str]) -> bool:
+    """`term` is in `vocab` up to an inflection the light stemmer keeps ("warned" ~ "warn")."""
+    return term in vocab or (len(term) >= 4 and any(
+        len(v) >= 4 and (term.startswith(v) or v.startswith(term)) for v in vocab))
+
+
 def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
     """Word n-grams, for near-duplicate detection."""
     w = re.findall(r"\w+", text.lower())

@@ -31,6 +31,10 @@ MURATI = ("Mira Murati, OpenAI’s chief technology officer, will take over as i
 # MultiHop-RAG corpus, TechCrunch: the one who did replace her.
 SHEAR = ("As the search for a new permanent CEO continues, OpenAI has appointed Emmett Shear, the co-founder of video "
          "streaming site Twitch, as interim CEO — replacing Murati.")
+# The Telegraph seed article: the back channel's name is the answer.
+CHANNEL = ("The North Koreans walked away from the so-called New York channel after US President Donald Trump "
+           "threatened to totally destroy the country in a speech to the UN general assembly in September.")
+CHANNEL_Q = "What's the deal with the informal back channel North Korea walked away from - what was it called?"
 FELTMAN = ("Jeffrey Feltman, the UN political affairs chief, met North Korean Foreign Minister Ri Yong-ho "
            "in Pyongyang.")
 
@@ -51,6 +55,8 @@ FELTMAN = ("Jeffrey Feltman, the UN political affairs chief, met North Korean Fo
      "passive: the doer comes after 'by'"),
     ("OpenAI has appointed Emmett Shear as interim CEO, replacing Murati", SHEAR,
      "Who replaced Mira Murati as interim CEO?", "the doer named before the verb, with the company"),
+    ("It was called the New York channel", CHANNEL, CHANNEL_Q,
+     "a name question asked at the end of the question: the answer gives the evidence's name"),
 ])
 def test_support_accepts(answer, evidence, question, why):
     verdict = check(answer, evidence, question)
@@ -79,6 +85,10 @@ def test_support_accepts(answer, evidence, question, why):
      "who replaced her"),
     ("Mira Murati will replace the chief technology officer as interim CEO", MURATI,
      "Who replaced Mira Murati as interim CEO?", "does not say who replaced", "the one asked about given as the doer"),
+    ("The informal back channel North Korea walked away from was the North Korea's attempt to destroy itself after "
+     "the US President Donald Trump threatened to completely destroy the country", CHANNEL, CHANNEL_Q,
+     "answers 'New York'", "the question asks what it was called; a paraphrase of the evidence that never "
+     "gives the name (the tiny model's Q8_0 draft on seeds_external) must fail"),
 ])
 def test_support_rejects(answer, evidence, question, reason_part, why):
     verdict = check(answer, evidence, question)
@@ -93,6 +103,19 @@ def test_candidates_take_the_name_nearest_the_question_words():
     assert candidates("person", AMBASSADOR, question)[0] == "Ja Song Nam"
     assert question_type("Which company did both outlets name?") == "entity"
     assert question_type("What company makes the Steam Deck?") == "entity"
+
+
+def test_a_name_asked_for_anywhere_in_the_question_is_an_entity_question():
+    assert question_type(CHANNEL_Q) == "entity"  # must pass: "what was it called" at the end
+    assert question_type("What was the name of the group blamed for the fire-bombing?") == "entity"
+    assert question_type("What was the outcome of the talks?") == "other"  # must fail: no name asked for
+    assert question_type("What is the deal with the talks?") == "other"
+
+
+def test_candidates_never_only_repeat_the_question_up_to_inflection():
+    found = candidates("entity", CHANNEL, CHANNEL_Q)
+    assert found[0] == "New York"  # must pass: the name beside "channel" and "walked away"
+    assert "Koreans" not in found  # must fail: "North Korea" is the question's, "Koreans" only inflects it
 
 
 def test_candidates_refuse_numbers_far_from_the_question():

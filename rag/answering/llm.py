@@ -148,7 +148,7 @@ class LlamaCppChat(BaseChatModel):
 
 def make_llm(settings: Settings) -> BaseChatModel:
     if settings.provider == "llamacpp":
-        return LlamaCppChat(model_path=settings.gguf_path(), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+        return LlamaCppChat(model_path=settings.llm_path(), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                             temperature=settings.temperature, max_tokens=settings.max_tokens,
                             prefix_cache=settings.llm_prefix_cache)
     if settings.provider == "ollama":

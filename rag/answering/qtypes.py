@@ -12,7 +12,7 @@ import re
 
 from rag.language import ONES, SCALES, TEXT_MONTH_PATTERN, WEEKDAY_PATTERN, number_pattern
 from rag.names import JOINERS, NAME_SPAN, NOT_NAMES, TITLES, body_like, person_like
-from rag.text import terms
+from rag.text import near, terms
 
 # Number words a quantity answer is written with: compounds of the tens, one to twelve and the scales
 # (the teens were never matched here; a span's text is the answer, so the set stays).
@@ -36,6 +36,12 @@ ENTITY_NOUNS = ("company|companies|organi[sz]ation|firm|business|brand|team|club
                 "publication|outlet|newspaper|channel|country|city|state")
 
 
+# "What was the name of the group ...", "... - what was it called?": the name is asked for wherever the
+# question asks it (a reader often explains first and asks last).
+ASKS_NAME = re.compile(r"\bwhat(?:\s+(?:is|was)|['’]s)\s+"
+                       r"(?:the\s+name\b|(?:it|this|that|he|she|they|the\s+\w+)\s+called\b)", re.IGNORECASE)
+
+
 def question_type(question: str) -> str:
     q = question.lower().strip()
     if re.match(r"(how (many|much|long|old|far|often)|what (number|percentage|share|amount))\b", q) or \
@@ -48,7 +54,7 @@ def question_type(question: str) -> str:
         return "person"
     if re.match(r"(where|in (which|what) (city|country|town|place|capital)|which (city|country|town|place))\b", q):
         return "place"
-    if re.match(r"(which|(at|in|from|to|by|for|on) (which|what) \w+|what is the name)\b", q) or \
+    if re.match(r"(which|(at|in|from|to|by|for|on) (which|what) \w+)\b", q) or ASKS_NAME.search(q) or \
             re.match(rf"what (?:\w+ ){{0,2}}(?:{ENTITY_NOUNS})\b", q):
         return "entity"
     return "other"
@@ -70,7 +76,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
         spans = [(a, b) for a, b in spans if re.search(r"[A-Za-z]", sentence[a:b])]
     else:
         return []
-    spans = [(a, b) for a, b in spans if b > a and not set(terms(sentence[a:b])) <= q_terms]
+    # A span that only repeats the question, up to inflection ("Koreans" for a question on "North Korea"),
+    # is not its answer.
+    spans = [(a, b) for a, b in spans if b > a and not all(near(t, q_terms) for t in terms(sentence[a:b]))]
     anchors = [m.start() for m in re.finditer(r"[\w'’-]+", sentence) if set(terms(m.group())) & q_terms]
     scored = []
     for a, b in spans:

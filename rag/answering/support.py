@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from rag.answering.qtypes import candidates, question_type
 from rag.language import is_capitalised, looks_like_name
-from rag.text import STOPWORDS, terms
+from rag.text import STOPWORDS, near, terms
 
 ALLOWED = set(terms("reported report reports according stated mentioned article articles news evidence "
                     "answer yes also"))
@@ -47,12 +47,6 @@ def names_and_numbers(sentence: str) -> set[str]:
     tokens = re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", sentence)
     picked = [t for i, t in enumerate(tokens) if t[0].isdigit() or looks_like_name(t, i)]
     return {term for t in picked for term in terms(t)}
-
-
-def near(term: str, vocab: set[str]) -> bool:
-    """`term` is in `vocab` up to an inflection the light stemmer keeps ("warned" ~ "warn")."""
-    return term in vocab or (len(term) >= 4 and any(
-        len(v) >= 4 and (term.startswith(v) or v.startswith(term)) for v in vocab))
 
 
 def _repeats(sentence: str) -> bool:

@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 
 from rag.answering.claims import NEGATION, ORDER_ASKED, Claim, asks, split_claims
 from rag.answering.evidence import Evidence, about, question_names, select
-from rag.answering.support import near
 from rag.retrieval.constraints import by_outlet
 from rag.retrieval.filters import Filters
-from rag.text import terms
+from rag.text import near, terms
 
 SUPPORTED = 0.55  # claim-to-sentence evidence score (0.65 cosine + 0.35 term coverage) that counts as saying it
 PER_CLAIM = 6  # passages searched per claim and outlet
