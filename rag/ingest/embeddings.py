@@ -68,6 +68,10 @@ class OnnxEmbeddings(SentenceEmbeddings):
         ort.disable_telemetry_events()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
+        # After a run, onnxruntime's threads spin waiting for the next one. On 2 cores that starves
+        # whatever runs next: at query time numpy's BLAS threads and llama.cpp's. Off, the question path at
+        # 100k chunks took half the time, and ingest took as long as before (README, "Speed").
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size

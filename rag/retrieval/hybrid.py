@@ -66,7 +66,7 @@ def hybrid(
     filters = filters or Filters()
     shared = shared or Shared()
     mask = index.mask(*filters.keys())
-    cosine, by_id = _dense(query_vector, store, index, candidates, mask, mode, shared)
+    cosine = _dense(query_vector, store, index, candidates, mask, mode)
     lex_scores = None
     if mode != "dense":
         lex_scores = index.scores(query, mask) if shared.bm25 is None else index.masked(shared.bm25, mask)
@@ -75,8 +75,7 @@ def hybrid(
     # Fuse deeper than k: copies of one wire story are folded together below and must not leave
     # the list short.
     fused = rrf([list(cosine), [cid for cid, _ in lex]], rrf_k)[: max(3 * k, rerank_pool)]
-    missing = [cid for cid, _ in fused if cid not in by_id]
-    by_id.update({p.chunk_id: p for p in shared.read(store, index, missing)})
+    by_id = {p.chunk_id: p for p in shared.read(store, index, [cid for cid, _ in fused])}
     ranked = []
     for cid, score in fused:
         if cid in by_id:
@@ -91,17 +90,16 @@ def hybrid(
 
 
 def _dense(query_vector: list[float], store: Store, index: LocalIndex, candidates: int, mask: np.ndarray | None,
-           mode: str, shared: Shared) -> tuple[dict[str, float], dict[str, Passage]]:
-    """The dense candidates, best first, with their cosines, and the passages already read for them."""
+           mode: str) -> dict[str, float]:
+    """The dense candidates, best first, with their cosines."""
     if mode == "bm25":
-        return {}, {}
+        return {}
+    # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why);
+    # unfiltered: Chroma's HNSW. Either way texts are read once, after fusion, for the candidates that
+    # survive it (from the local index; Chroma only for a chunk the index does not hold yet).
     if mask is not None:
-        # Filtered: an exact search over the chunks the filter keeps (rag.retrieval.local_index says why); texts
-        # are fetched once, after fusion, for the candidates that survive it.
-        return dict(index.nearest(query_vector, candidates, mask)), {}
-    dense = store.dense(query_vector, candidates)
-    shared.passages.update({p.chunk_id: fresh(p) for p in dense})
-    return {p.chunk_id: p.score for p in dense}, {p.chunk_id: p for p in dense}
+        return dict(index.nearest(query_vector, candidates, mask))
+    return dict(store.dense(query_vector, candidates))
 
 
 def _reranked(query: str, query_vector: list[float], ranked: list[Passage], cosine: dict[str, float],

@@ -103,8 +103,7 @@ class LocalIndex:
         if not len(rows) or not len(self.vectors):
             return []
         sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-sims, kind="stable")[:n]
-        return [(self.ids[rows[i]], float(sims[i])) for i in top]
+        return [(self.ids[rows[i]], float(sims[i])) for i in top_n(sims, n)]
 
     def passages(self, chunk_ids: list[str]) -> dict[str, Passage]:
         """The chunks as retrieval returns them (score 0), the same as Store.get_chunks gives."""
@@ -132,6 +131,17 @@ class LocalIndex:
         if before is not None:
             keep &= (self.date_keys >= 0) & (self.date_keys <= before)
         return keep.astype(np.float32)
+
+
+def top_n(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n largest values, largest first, ties in position order: what a stable sort of
+    all of them gives, without sorting all of them (a filter can keep tens of thousands of chunks, and
+    copies of one story tie exactly)."""
+    if n >= len(values):
+        return np.argsort(-values, kind="stable")
+    kth = values[np.argpartition(-values, n - 1)[n - 1]]
+    keep = np.flatnonzero(values >= kth)  # every value tied with the n-th, so position order decides
+    return keep[np.argsort(-values[keep], kind="stable")][:n]
 
 
 def empty() -> LocalIndex:
