@@ -102,3 +102,16 @@ def test_bm25_updates_incrementally_and_matches_a_full_build(tmp_path):
     index = pipe.local_index()
     assert len(index.ids) == pipe.store.counts()["chunks"] == len(set(index.ids))
     assert index.search("Ja Song Nam", 5) == []
+
+
+def test_top_n_is_a_stable_sort_cut_short_ties_included():
+    import numpy as np
+
+    from rag.retrieval.local_index import top_n
+
+    rng = np.random.default_rng(7)
+    # Copies of one story have the same vector: many exact ties, also at the cut.
+    values = rng.integers(0, 20, size=5000).astype(np.float32)
+    for n in (1, 7, 30, 4999, 5000, 6000):
+        assert top_n(values, n).tolist() == np.argsort(-values, kind="stable")[:n].tolist()
+    assert top_n(np.zeros(0, dtype=np.float32), 5).tolist() == []
