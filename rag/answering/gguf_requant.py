@@ -83,10 +83,10 @@ class _quiet_stderr:
 
 def main() -> int:
     import rag  # noqa: F401  (offline environment first)
-    from rag.config import get_settings
+    from rag.config import get_settings, is_bundled_gguf
 
     settings = get_settings()
-    if settings.provider != "llamacpp" or not settings.runs_bundled_llm(settings.gguf_path()):
+    if settings.provider != "llamacpp" or not is_bundled_gguf(settings.gguf_path()):
         print("the configured LLM is not the bundled GGUF; nothing to convert")
         return 0
     print(f"LLM for prompts: {settings.llm_path()}")
