@@ -71,14 +71,23 @@ def embed_limit(d: dict[str, Any]) -> list[str]:
 def ingest(d: dict[str, Any]) -> list[str]:
     return ["**Ingest of whole corpora** (parse, clean, chunk, embed, store, local index):\n",
             _when(d, "benchmarks/bench_ingest.py"),
-            table(["corpus", "articles", "chunks", "chars/chunk", "s", "articles/s", "chunks/s", "peak RSS MB"],
+            table(["corpus", "articles", "chunks", "chars/chunk", "s", "articles/s", "chunks/s", "peak RSS MB",
+                   "measured"],
                   [[r["corpus"], r["articles"], r["chunks"], r["mean_chunk_chars"], r["ingest_s"],
-                    r["articles_per_s"], r["chunks_per_s"], r["peak_rss_mb"]] for r in d["corpora"]]),
+                    r["articles_per_s"], r["chunks_per_s"], r["peak_rss_mb"], _measured(r, d)] for r in d["corpora"]]),
+            "\n(\"kept\": the store was ingested by an earlier run from the same corpus bytes, newsdesk code, "
+            "libraries and settings, and kept with the figures measured then; `NEWSDESK_BENCH_FRESH=1` re-measures.)",
             "\nEmbedding stage alone, same MultiHop-RAG chunks:\n",
             table(["backend", "chunks", "chars", "chunks/s", "peak RSS MB"],
                   [[e["backend"], e["chunks"], e["mean_chars"], e["chunks_per_s"], e.get("peak_rss_mb", "")]
                    for e in d["embedding_stage"]]),
             f"\nint8 ONNX / fp32 PyTorch: {d['int8_speedup']}x"]
+
+
+def _measured(r: dict[str, Any], d: dict[str, Any]) -> str:
+    if r.get("kept"):
+        return f"kept, {r['measured_at']}"
+    return "this run" if "kept" in r else d.get("measured_at", "?")
 
 
 def ttft(d: dict[str, Any]) -> list[str]:
@@ -103,14 +112,34 @@ def query(d: dict[str, Any]) -> list[str]:
             "stores are the ingested corpora added again under distinct ids):\n", _when(d, "benchmarks/bench_query.py"),
             table(["chunks", "question path p50 / p95 / p99 ms", "first token p50 / p95 ms", "answer p50 / p95 ms",
                    "local index full build s", "disk MB", "RSS MB"], rows),
-            f"\nCold `newsdesk ask` (a new process, 10k-chunk store), three runs: {d['cold_ask_s']} s"]
+            f"\nCold `newsdesk ask` (a new process, 10k-chunk store), three runs: {d['cold_ask_s']} s",
+            _kept_sizes(d["sizes"])]
+
+
+def _kept_sizes(sizes: list[dict[str, Any]]) -> str:
+    kept = [f"{r['chunks']:,}" for r in sizes if r.get("kept")]
+    if not kept:
+        return ""
+    return (f"\nThe stores of {', '.join(kept)} chunks were kept from an earlier run, copied from source stores with "
+            "the same ids, texts and metadata; their local index was built anew and timed in this run.")
 
 
 def baseline(d: dict[str, Any]) -> list[str]:
     return ["**newsdesk against the plain recipe on the MultiHop-RAG corpus** (same models; quality on the 68 "
             "answerable development questions):\n", _when(d, "benchmarks/bench_baseline.py"),
             table(["MultiHop-RAG corpus, warm", "newsdesk", "plain recipe", "newsdesk / plain"],
-                  [[r["metric"], r["newsdesk"], r["baseline"], r["ratio"]] for r in d["table"]])]
+                  [[r["metric"], r["newsdesk"], r["baseline"], r["ratio"]] for r in d["table"]]),
+            _kept_note(d["baseline_ingest"])]
+
+
+def _kept_note(ingest: dict[str, Any]) -> str:
+    """The plain recipe's MultiHop store is rebuilt only when its inputs change: say when its ingest
+    figures were measured, since that may be an earlier run than the rest of the table."""
+    if not ingest.get("kept"):
+        return "\nThe plain recipe's ingest figures are from this run."
+    return (f"\nThe plain recipe's MultiHop store was kept from an earlier run (same corpus, model and library "
+            f"versions), so its ingest figures are those measured when it was built, {ingest['measured_at']}; "
+            "`NEWSDESK_BENCH_FRESH=1` rebuilds and re-measures it.")
 
 
 def under_ingest(d: dict[str, Any]) -> list[str]:
@@ -142,10 +171,17 @@ def feeds(d: dict[str, Any]) -> list[str]:
                   rows), f"\nRejected on the first poll, one line each: {rejected}."]
 
 
+def bench_time(d: dict[str, Any]) -> list[str]:
+    rows = [[f"`{r['benchmark']}`", r["minutes"]] for r in d["steps"]]
+    return [f"**Where `make bench` spends its time** ({d['total_minutes']} min in all; stores that are functions of "
+            "their inputs are kept in .bench/ between runs, see the notes above):\n",
+            _when(d, "benchmarks/run_all.py"), table(["benchmark", "minutes"], rows)]
+
+
 SECTIONS: list[tuple[str, Section]] = [("bench_vs_plain", vs_plain), ("bench_embed_limit", embed_limit),
                                        ("bench_ingest", ingest), ("bench_ttft", ttft), ("bench_query", query),
                                        ("bench_baseline", baseline), ("answer_under_ingest", under_ingest),
-                                       ("bench_feeds", feeds)]
+                                       ("bench_feeds", feeds), ("run_all", bench_time)]
 
 
 def tables(results: Path = RESULTS) -> str:
