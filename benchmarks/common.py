@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,8 +23,9 @@ MULTIHOP = SHARED / "corpora" / "multihop_rag" / "corpus.json"
 BBC = SHARED / "corpora" / "bbc"
 # Scratch space for the stores the benchmarks build (never committed; reused by the query benchmark).
 WORK = Path(os.environ.get("NEWSDESK_BENCH_DIR", ROOT / ".bench"))
-# Stores that are pure functions of their inputs (the plain recipe's MultiHop store, the copied 10k/100k
-# stores) are kept between runs and rebuilt only when an input changes; NEWSDESK_BENCH_FRESH=1 rebuilds them.
+# Stores that are pure functions of their inputs (the plain recipe's MultiHop store, the copied 1k/10k/100k
+# stores, bench_ingest's corpus stores) are kept between runs and rebuilt only when an input changes;
+# NEWSDESK_BENCH_FRESH=1 rebuilds them.
 FRESH = os.environ.get("NEWSDESK_BENCH_FRESH", "").lower() in {"1", "true", "yes"}
 BUILT = "bench_built.json"
 
@@ -57,8 +59,6 @@ def tree_hash(path: Path) -> str:
 def loaded_code() -> list[str]:
     """The files of every newsdesk module this process has imported (relative to the repo): what a
     store it built is a function of, besides its inputs and the libraries."""
-    import sys
-
     files = {Path(m.__file__).resolve() for name, m in list(sys.modules.items())
              if (name == "rag" or name.startswith("rag.")) and getattr(m, "__file__", None)}
     return sorted(str(f.relative_to(ROOT)) for f in files if ROOT in f.parents)
