@@ -6,8 +6,9 @@ checks (rag.answering), so they agree on what counts as a person's name."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from rag.language import is_capitalised
+from rag.language import is_acronym, is_capitalised
 
 # Capitalised words that start sentences or clauses without being names.
 NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as", "it", "he", "she", "they",
@@ -51,3 +52,46 @@ def person_like(name: str) -> bool:
 def body_like(name: str) -> bool:
     """An acronym, a body or a place ("FTX", "Alameda Research", "North Korea"): not a person's name."""
     return bool(ORG_WORD.search(name)) or name.isupper() or bool(PLACE_HEAD.match(name))
+
+
+PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confirmed": a verb, capitalised
+
+
+def in_full(name: str, texts: Iterable[str]) -> str:
+    """The name as the texts write it in full: a story names "Sam Bankman-Fried" once and then says
+    "Bankman-Fried". Of the forms that end with the name and add only capitalised words before it
+    ("Sam", "Taylor"), the most frequent wins (then the longest); with none, the name stays. The form
+    stops at a role or sentence opener ("CEO", "The"), an acronym, a possessive or a capitalised verb:
+    "OpenAI CEO Sam Altman" writes "Sam Altman" in full."""
+    pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
+    forms: dict[str, int] = {}
+    for text in dict.fromkeys(texts):
+        for m in pattern.finditer(text):
+            head: list[str] = []
+            for w in reversed(m.group(1).split()):  # the capitalised words right before the name, up to one
+                if w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2) \
+                        or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w) or is_acronym(w):
+                    break  # that is not part of it ("OpenAI CEO Sam Altman", "Using Caroline Ellison")
+                head.insert(0, w)
+            if head:
+                form = " ".join(head + [name])
+                forms[form] = forms.get(form, 0) + 1
+    if not forms:
+        return name
+    return max(forms, key=lambda f: (forms[f], len(f)))
+
+
+def long_form(word: str, texts: Iterable[str]) -> str:
+    """The name a clipped word stands for in the texts: "Fed" for the "Federal Reserve" its story named
+    first. The long form starts with a word the short one begins (and is longer than), runs on with
+    capitalised words, and has two words or more; the most frequent wins. With none, the word stays."""
+    if len(word) < 3 or not is_capitalised(word) or word.isupper():
+        return word
+    pattern = re.compile(rf"\b{re.escape(word)}[a-z]+(?:\s+[A-Z][\w'’-]*)+")
+    forms: dict[str, int] = {}
+    for text in dict.fromkeys(texts):
+        for m in pattern.finditer(text):
+            form = re.sub(r"['’]s$", "", m.group())
+            if len(form.split()) >= 2:
+                forms[form] = forms.get(form, 0) + 1
+    return max(forms, key=lambda f: (forms[f], len(f))) if forms else word

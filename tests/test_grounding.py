@@ -11,11 +11,11 @@ from rag.answering.abstain import weak_evidence
 from rag.answering.brief import facts, repeats
 from rag.answering.claims import asks, is_yes_no, relation_choice, search_text, shape, split_claims
 from rag.answering.consensus import consensus, full_name, per_clue, several_clues
-from rag.answering.evidence import Evidence, about, question_names, select, unknown_names, with_detail
+from rag.answering.evidence import Evidence, about, lexical, question_names, select, unknown_names, with_detail
 from rag.answering.qtypes import candidates, fits, names_person, question_type
 from rag.answering.support import check
 from rag.answering.verdicts import Finding, contradicts, decide, missing_names
-from rag.names import person_like
+from rag.names import in_full, long_form, person_like
 from rag.retrieval.constraints import missing_sources
 from rag.types import Passage
 
@@ -320,6 +320,30 @@ def test_consensus_gives_the_name_as_its_article_writes_it_in_full():
     assert full_name("ChatGPT", [other]) == "ChatGPT" and full_name("Google", [other]) == "Google"
 
 
+def test_a_lone_surname_is_the_person_its_story_named_in_full():
+    q = "Who is the Silicon Valley prodigy recognised since his early twenties?"
+    sentence = "Altman, now 38, has been seen as a Silicon Valley wunderkind since his early 20s."
+    story = "OpenAI CEO Sam Altman was fired on Friday. " + sentence
+    # must pass: the story's first mention gives the surname in full, and it is then weighed as a person
+    assert candidates("person", sentence, q, story)[0] == "Sam Altman"
+    assert in_full("Altman", [story]) == "Sam Altman"  # the form stops at the role ("OpenAI CEO")
+    # must fail: a person's name holds no digits ("20s"), and without the story the surname stays as it is
+    assert "20s" not in candidates("person", sentence, q, story)
+    assert "Sam Altman" not in candidates("person", sentence, q)
+    # must fail: a first name alone is not made up: "Mira" stays "Mira" when the story never names her in full
+    assert in_full("Mira", ["Mira said no. Sam Altman agreed."]) == "Mira"
+
+
+def test_a_clipped_name_is_the_body_its_story_named_in_full():
+    q = "Which organization raised its main interest rate, as reported by The Age?"
+    story = "The Federal Reserve has raised its main interest rate 11 times. The Fed held it steady on Wednesday."
+    # must pass: "the Fed" answers as the "Federal Reserve" the story named first
+    assert candidates("entity", "The Fed held it steady on Wednesday.", q, story)[0] == "Federal Reserve"
+    # must fail: a whole word is not clipped ("Apple" is not "Apple Music"), nor is an acronym expanded
+    assert long_form("Apple", ["Apple Music grew; Apple said so."]) == "Apple"
+    assert long_form("FTX", ["FTX Trading Ltd collapsed."]) == "FTX"
+
+
 def test_who_questions_want_a_person_not_a_body_or_an_acronym():
     q = "Who has Israel picked to run the Bank of Israel?"
     # must fail: a fund and a country's acronym are the only names, so the sentence cannot answer who
@@ -350,6 +374,40 @@ def test_each_clue_of_a_many_clue_question_gets_its_own_citation():
     assert [e.passage.article_id for e in extra] == ["c"]  # must pass: the layoffs clue, from an article about Valve
 
 
+def test_a_clue_is_found_by_the_words_it_shares():
+    text = ("The trial opened in New York. Prosecutors said he committed fraud for personal gain. "
+            "The weather was mild.")
+    found = lexical("Sam Bankman-Fried fraud for personal gain", [_passage(text)])
+    # must pass: the sentence that holds the clue's words comes first, scored by the share it holds
+    assert found[0].text.startswith("Prosecutors said") and found[0].score == 3 / 5
+    # must fail: a sentence sharing none of the words is not evidence for the clue at all
+    assert all("weather" not in e.text for e in found)
+    assert lexical("the of and", [_passage(text)]) == []  # no content words: nothing to look for
+
+
+def test_a_clue_the_question_evidence_misses_is_searched_for_on_its_own():
+    question = ("Who is the individual facing a criminal trial on fraud charges, as reported by both The Verge and "
+                "TechCrunch, and is accused by prosecutors of committing fraud for personal gain?")
+    naming = [_ev("Sam Bankman-Fried is on trial for seven counts of wire fraud.", "The Verge", 0.9, article="a")]
+    gain = _ev("Prosecutors say he committed fraud to gain wealth for himself.", "TechCrunch", 0.7, article="b")
+    gain.passage.title = "Sam Bankman-Fried's trial opens"  # the article is about the answer
+    other = _ev("Prosecutors say she committed fraud for personal gain.", "TechCrunch", 0.8, article="c")
+    other.passage.title = "Caroline Ellison testifies"  # the clue's words, but an article about someone else
+    asked: list[str] = []
+
+    def search(query: str) -> list[Evidence]:
+        asked.append(query)
+        return [other, gain]
+
+    extra = per_clue(question, "Sam Bankman-Fried", naming, naming, {"verge", "techcrunch"}, search)
+    # must pass: the personal-gain clue is cited to the article about the answer that bears it out
+    assert [e.passage.article_id for e in extra] == ["b"]
+    # must not search: "as reported by both The Verge and TechCrunch" says where, not what
+    assert not any("reported by both" in q for q in asked)
+    # must fail: without the search, nothing in the question's own evidence bears the clue out
+    assert per_clue(question, "Sam Bankman-Fried", naming, naming, {"verge", "techcrunch"}) == []
+
+
 # --- sources the store does not hold, and who the question names --------------------------------------
 @pytest.mark.parametrize("question, missing", [
     ("What did a Bloomberg article say about the Fed, according to a report by The Verge?", ["Bloomberg"]),
@@ -377,6 +435,16 @@ def test_a_negated_relation_asks_the_opposite():
     assert asks("Between the two reports, was there no change in the portrayal of Google?") == "agree"
     assert asks("Was there a lack of consistency in the reports?") == "differ"
     assert asks("Was the reporting not consistent?") == "differ"
+
+
+def test_a_same_that_picks_out_a_report_is_not_the_relation_asked():
+    # must pass: "on the same case" / "on the same day" say which reports; the relation asked comes after
+    assert asks("Between The Verge's report on the Epic v. Google case and TechCrunch's report on the same case, "
+                "was there disagreement on Epic's arguments?") == "differ"
+    assert asks("Did the Fortune article published later on the same day contradict TechCrunch?") == "differ"
+    # must fail to change: "in the same manner" and "the same figure" are the relation asked
+    assert asks("Did Sporting News report the injury in the same manner that The Age did?") == "agree"
+    assert asks("Did both outlets report the same figure?") == "agree"
 
 
 def test_claim_search_text_keeps_the_words_after_a_reporting_noun():

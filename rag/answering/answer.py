@@ -24,9 +24,9 @@ from rag.answering.abstain import abstention, shortlist, weak_evidence
 from rag.answering.brief import facts
 from rag.answering.citations import compose_brief, compose_consensus, compose_fact, dated_quote, phrase, quote
 from rag.answering.claims import asks, relation_choice, shape
-from rag.answering.consensus import Consensus, consensus, several_clues
+from rag.answering.consensus import CLUE_PASSAGES, Consensus, consensus, several_clues
 from rag.answering.drafting import draft_tokens, verify
-from rag.answering.evidence import Evidence, select, with_detail
+from rag.answering.evidence import Evidence, lexical, select, with_detail
 from rag.answering.qtypes import fits, question_type
 from rag.answering.result import Answer, JudgedClaim, Mode, cite
 from rag.answering.verdicts import yes_no
@@ -161,6 +161,12 @@ def agreement(question: str, evidence: list[Evidence], pipe: Pipeline, named: li
     return agreed
 
 
+def clue_evidence(pipe: Pipeline, filters: Filters, query: str) -> list[Evidence]:
+    """The evidence for one clue of a many-clue question, searched on its own within the outlets and
+    dates the question was held to (rag.answering.consensus.per_clue)."""
+    return lexical(query, pipe.retriever().search(query, CLUE_PASSAGES, filters))
+
+
 def drafted(question: str, shown: list[Evidence], pipe: Pipeline,
             timings: dict[str, float]) -> Generator[str, None, tuple[str, str]]:
     """Yields the LLM's draft tokens; returns the draft and, if the LLM failed, why."""
@@ -191,7 +197,8 @@ def answer_fact(asked: str, question: str, pipe: Pipeline, k: int | None, filter
         return done(answer=abstention(asked), abstained=True, citations=[], mode="abstain", reason=reason)
     agreed = agreement(question, evidence, pipe, by_outlet(found.filters.publishers))
     if agreed is not None:  # one name, one cited sentence per source (no LLM)
-        body, cited = compose_consensus(question, agreed, evidence)
+        body, cited = compose_consensus(question, agreed, evidence, pipe.publishers(),
+                                        partial(clue_evidence, pipe, found.filters))
         return done(answer=body, abstained=False, citations=cite(cited), mode="consensus")
 
     picked = facts(evidence) if brief else []

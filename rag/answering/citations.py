@@ -9,11 +9,13 @@ text numbers and quotes it. Each `compose_*` returns the answer text and the evi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rag.answering.consensus import Consensus, per_clue, several_clues
 from rag.answering.evidence import Evidence
 from rag.answering.qtypes import candidates, fits, question_type
 from rag.pipeline import Pipeline
-from rag.retrieval.constraints import by_outlet
+from rag.retrieval.constraints import by_outlet, outlet
 from rag.text import terms
 from rag.types import Passage
 
@@ -132,13 +134,16 @@ def compose_fact(body: str, first: Evidence, question: str, evidence: list[Evide
     return body, [first, *others, *copies]
 
 
-def compose_consensus(question: str, agreed: Consensus, evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+def compose_consensus(question: str, agreed: Consensus, evidence: list[Evidence], publishers: Iterable[str] = (),
+                      search: Callable[[str], list[Evidence]] | None = None) -> tuple[str, list[Evidence]]:
     """The name several sources agree on, cited to the sentences naming it, then one quote per source
-    (and, for a many-clue question, the sentences of the clues the naming ones do not cover)."""
+    (and, for a many-clue question, the sentences of the clues the naming ones do not cover, searched
+    for with `search` when the question's evidence has none: rag.answering.consensus.per_clue)."""
     support = agreed.support[:MAX_SUPPORT]
     naming = len(support)  # the sentences that name the answer; the clues' own sentences follow
     if several_clues(question):
-        support += per_clue(question, agreed.name, evidence, support)
+        outlets = {t for p in publishers for t in terms(outlet(p))}
+        support += per_clue(question, agreed.name, evidence, support, outlets, search)
     body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, naming + 1))}]."]
                     + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])
     return body, support

@@ -110,11 +110,21 @@ def relation_choice(question: str) -> tuple[str, str] | None:
     return None
 
 
+# "on the same day", "by the same source", "the same case": "same" that picks out a report or what it is
+# about, not the relation asked ("was there disagreement ... on the same case?" asks whether they differ).
+SAME_REFERENCE = re.compile(r"\b(?:on|by|from|of|in|for|at|about|regarding|covering|concerning)\s+the\s+same\s+"
+                            r"(?:day|date|week|month|year|evening|morning|source|outlet|publication|publisher|"
+                            r"newspaper|site|case|trial|event|match|game|topic|subject|story|issue)\b", re.IGNORECASE)
+
+
 def asks(question: str) -> str:
     """'differ' when the question asks whether the sides differ ("was there a change", "inconsistent"),
     'agree' when it asks whether they agree ("consistent", "the same", "maintain"), else ''. When both
-    words occur, the one nearest the question's main verb (the first) wins."""
-    d, a = DIFFER.search(question), AGREE.search(question)
+    words occur, the one nearest the question's main verb (the first) wins; a "same" that only picks out
+    a report ("on the same day") is no relation word."""
+    refs = [m.span() for m in SAME_REFERENCE.finditer(question)]
+    d = DIFFER.search(question)
+    a = next((m for m in AGREE.finditer(question) if not any(x <= m.start() < y for x, y in refs)), None)
     if d and (not a or d.start() < a.start()):
         found, relation = d, "differ"
     elif a:

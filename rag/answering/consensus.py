@@ -11,13 +11,12 @@ sentence per source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rag.answering.evidence import Evidence
-from rag.answering.qtypes import PARTICIPLE, candidates, question_type
-from rag.language import is_acronym
-from rag.names import NOT_NAMES, body_like
+from rag.answering.qtypes import candidates, question_type
+from rag.names import body_like, in_full
 from rag.retrieval.constraints import outlet
 from rag.text import terms
 
@@ -53,25 +52,55 @@ def _overlap(want: set[str], e: Evidence) -> float:
     return len(want & set(terms(e.text))) / len(want)
 
 
-def per_clue(question: str, name: str, evidence: list[Evidence], cited: list[Evidence]) -> list[Evidence]:
+# Words that say where or how something was reported, not what: "as reported by both The Verge and
+# TechCrunch" is no clue to look for in the articles' text (its outlet names are dropped too).
+REPORTING = frozenset(terms("report reported reports reporting according article articles covered coverage "
+                            "discussed mentioned published source sources outlet outlets story stories news both"))
+CLUE_PASSAGES = 3  # passages searched for a clue that the question's own evidence does not bear out
+
+
+def clue_terms(clue: str, name: str, outlets: set[str]) -> set[str]:
+    """What a clue asks to be borne out: its content terms, without the answer's own name, outlet names
+    and reporting words."""
+    return set(terms(clue)) - set(terms(name)) - outlets - REPORTING
+
+
+def per_clue(question: str, name: str, evidence: list[Evidence], cited: list[Evidence],
+             outlets: set[str] = frozenset(),
+             search: Callable[[str], list[Evidence]] | None = None) -> list[Evidence]:
     """For an answer drawn from several clues, the sentence that bears out each clue not yet covered by
     the cited ones: from an article that names the answer, sharing the most of the clue's words (at
-    least a third), one per article. A reader sees where every part of the question was found."""
+    least a third), one per article. A reader sees where every part of the question was found.
+
+    A clue none of the question's evidence bears out is looked for on its own when `search` is given
+    (it returns the evidence for a query: here the answer's name and the clue, held to the outlets and
+    dates the question names): one clue is often reported in another article than the rest."""
     name_terms = set(terms(name))
-    about_it = [e for e in evidence if name_terms & set(terms(f"{e.passage.title} {e.passage.text}"))]
+
+    def names_it(e: Evidence) -> bool:
+        return bool(name_terms & set(terms(f"{e.passage.title} {e.passage.text}")))
+
+    about_it = [e for e in evidence if names_it(e)]
     out: list[Evidence] = []
     for clue in CLUE_BREAK.split(question):
-        want = set(terms(clue)) - name_terms
+        want = clue_terms(clue, name, outlets)
         if len(want) < 3 or len(cited) + len(out) >= MAX_CLUE_CITATIONS:
             continue
         taken = {e.passage.article_id for e in cited + out}
         if any(_overlap(want, e) >= 1 / 3 for e in cited + out):
             continue  # a cited sentence already bears this clue out
-        pick = max((e for e in about_it if e.passage.article_id not in taken), default=None,
-                   key=lambda e: (_overlap(want, e), e.score))
-        if pick is not None and _overlap(want, pick) >= 1 / 3:
+        pick = _best_for(want, [e for e in about_it if e.passage.article_id not in taken])
+        if pick is None and search is not None:
+            pick = _best_for(want, [e for e in search(f"{name} {clue}")
+                                    if e.passage.article_id not in taken and names_it(e)])
+        if pick is not None:
             out.append(pick)
     return out
+
+
+def _best_for(want: set[str], pool: list[Evidence]) -> Evidence | None:
+    pick = max(pool, default=None, key=lambda e: (_overlap(want, e), e.score))
+    return pick if pick is not None and _overlap(want, pick) >= 1 / 3 else None
 
 
 def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
@@ -96,13 +125,17 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
             continue
         if len(by_source.setdefault(src, [])) < PER_SOURCE:
             by_source[src].append(e)
+    # Each article's passages at hand, where a lone surname finds the full name the story gave first.
+    article_text: dict[str, dict[str, None]] = {}
+    for e in evidence:
+        article_text.setdefault(e.passage.article_id, {})[e.passage.text] = None
     weight: dict[str, float] = {}
     support: dict[str, dict[str, Evidence]] = {}
     label: dict[str, str] = {}
     for src, sentences in by_source.items():
         seen: set[str] = set()
         for e in sentences:
-            found = candidates(kind, e.text, question)
+            found = candidates(kind, e.text, question, " ".join(article_text[e.passage.article_id]))
             if kind == "person":  # "Who is the individual ...?" is not answered by "FTX" or "Alameda Research"
                 found = [n for n in found if not body_like(n)]
             for rank, name in enumerate(found[:3]):
@@ -123,26 +156,9 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
 
 
 def full_name(name: str, support: list[Evidence]) -> str:
-    """The name as its articles write it in full: a story names "Sam Bankman-Fried" once and then says
-    "Bankman-Fried". Of the forms in the passages that end with the name and add only capitalised words
-    before it ("Sam", "Taylor"), the most frequent wins (then the longest); with none, the name stays.
-    `support` holds the sentences that name it first; the other evidence passages may hold the first
-    mention."""
-    pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
-    forms: dict[str, int] = {}
-    for text in dict.fromkeys(e.passage.text for e in support):
-        for m in pattern.finditer(text):
-            head = m.group(1).split()
-            while head and head[0].lower().strip(".") in NOT_NAMES:
-                head.pop(0)  # "CEO Sam Bankman-Fried", "The ...": roles and sentence openers are not the name
-            if head and not any(w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2)
-                                or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w)
-                                or is_acronym(w) for w in head):  # "FTX Sam ...": an acronym
-                form = " ".join(head + [name])
-                forms[form] = forms.get(form, 0) + 1
-    if not forms:
-        return name
-    return max(forms, key=lambda f: (forms[f], len(f)))
+    """The name as its articles write it in full (rag.names.in_full) in the passages of `support`: the
+    sentences that name it first; the other evidence passages may hold the first mention."""
+    return in_full(name, (e.passage.text for e in support))
 
 
 def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, Evidence]],

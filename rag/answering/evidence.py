@@ -100,6 +100,18 @@ def select(question: str, passages: list[Passage], embedder: SentenceEmbeddings)
     return sorted(out, key=lambda e: -e.score)
 
 
+def lexical(query: str, passages: list[Passage]) -> list[Evidence]:
+    """The passages' sentences scored by the share of the query's terms they hold, best first (ties in
+    passage order), without the embedding: for finding the sentence that bears out a clue of a question
+    (rag.answering.consensus.per_clue), where sharing the clue's words is the test anyway."""
+    want = set(terms(query))
+    if not want:
+        return []
+    out = [Evidence(p, a, b, text, 0.0, share, share)
+           for p, a, b, text in sentences_of(passages) if (share := len(want & set(terms(text))) / len(want))]
+    return sorted(out, key=lambda e: -e.score)
+
+
 def metadata_intent(question: str) -> str:
     """'author' for "who wrote ...", 'published' for "when/where was ... published", else ''."""
     q = question.lower()

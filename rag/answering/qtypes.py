@@ -11,7 +11,17 @@ from __future__ import annotations
 import re
 
 from rag.language import ONES, SCALES, TEXT_MONTH_PATTERN, WEEKDAY_PATTERN, number_pattern
-from rag.names import JOINERS, NAME_SPAN, NOT_NAMES, TITLES, body_like, person_like
+from rag.names import (
+    JOINERS,
+    NAME_SPAN,
+    NOT_NAMES,
+    PARTICIPLE,
+    TITLES,
+    body_like,
+    in_full,
+    long_form,
+    person_like,
+)
 from rag.text import near, terms
 
 # Number words a quantity answer is written with: compounds of the tens, one to twelve and the scales
@@ -19,7 +29,6 @@ from rag.text import near, terms
 QUANTITY_WORDS = number_pattern((*ONES[1:], "ten", "eleven", "twelve", *SCALES), compounds=True)
 MONTHS = TEXT_MONTH_PATTERN  # case-sensitive: "May" is a month, "may" is not
 DAYS = rf"{WEEKDAY_PATTERN}|today|yesterday|tomorrow"
-PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confirmed": a verb, capitalised
 QUANTITY_SPAN = re.compile(rf"(?<![\w-])\d[\d,.]*(?:-\w+)?\b|\b(?:{QUANTITY_WORDS})\b", re.IGNORECASE)
 DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i|ch)")
 TIME_SPAN = re.compile(
@@ -60,9 +69,14 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def candidates(kind: str, sentence: str, question: str) -> list[str]:
+def candidates(kind: str, sentence: str, question: str, context: str = "") -> list[str]:
     """Spans of the sentence that could answer a question of this kind, best first (nearest to the
-    words the sentence shares with the question); [] for kinds without typed answers."""
+    words the sentence shares with the question); [] for kinds without typed answers.
+
+    `context` (the text of the sentence's article at hand) gives a lone word its full form: for a person,
+    "Altman" in "since Altman catapulted ChatGPT" is the "Sam Altman" the story named first, and is then
+    weighed as a person's name, which a lone capitalised word is not; for a body or place, "the Fed" of
+    a story that first wrote "the Federal Reserve" is that (rag.names.in_full, long_form)."""
     q_terms = set(terms(question))
     if kind == "quantity":
         # A number counts only if it stands near a word of the question: "75 days" does not answer
@@ -83,6 +97,13 @@ def candidates(kind: str, sentence: str, question: str) -> list[str]:
     scored = []
     for a, b in spans:
         text = sentence[a:b]
+        if kind == "person":
+            if re.search(r"\d", text):
+                continue  # "20s", "Apple's Q4": a person's name holds no digits
+            if context and len(text.split()) == 1 and not text.isupper():
+                text = in_full(text, [context])  # before the demonym test: "Altman" ends like "American"
+        elif kind in {"place", "entity"} and context and len(text.split()) == 1:
+            text = long_form(text, [context])  # "the Fed" of a story that first said "the Federal Reserve"
         if kind in {"person", "place", "entity"} and (DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text)
                                                       or re.fullmatch(rf"(?:{MONTHS})\s+\d{{1,2}}", text)):
             continue  # "American", "Thursday", "December 14": next to names, never the name asked for
