@@ -171,6 +171,20 @@ def feeds(d: dict[str, Any]) -> list[str]:
                   rows), f"\nRejected on the first poll, one line each: {rejected}."]
 
 
+def multihop_ask(d: dict[str, Any]) -> list[str]:
+    rows = [[r["shape"], r["n"], r["p50_ms"], r["p95_ms"], _ms(r["retrieve_p50_ms"]), _ms(r["evidence_p50_ms"]),
+             _ms(r["llm_p50_ms"]), _ms(r["verify_p50_ms"])] for r in d["rows"]]
+    return [f"**Whole answers on the MultiHop-RAG corpus**, warm, default models ({d['data']}; a yes/no "
+            "answer's claim searches and judgements are all in its retrieval column; – where no question of the "
+            "shape reached that step):\n", _when(d, "benchmarks/multihop_ask.py"),
+            table(["shape", "n", "answer p50 ms", "answer p95 ms", "retrieval p50", "evidence p50", "LLM p50",
+                   "check p50"], rows)]
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else str(value)
+
+
 def bench_time(d: dict[str, Any]) -> list[str]:
     rows = [[f"`{r['benchmark']}`", r["minutes"]] for r in d["steps"]]
     return [f"**Where `make bench` spends its time** ({d['total_minutes']} min in all; stores that are functions of "
@@ -180,7 +194,8 @@ def bench_time(d: dict[str, Any]) -> list[str]:
 
 SECTIONS: list[tuple[str, Section]] = [("bench_vs_plain", vs_plain), ("bench_embed_limit", embed_limit),
                                        ("bench_ingest", ingest), ("bench_ttft", ttft), ("bench_query", query),
-                                       ("bench_baseline", baseline), ("answer_under_ingest", under_ingest),
+                                       ("bench_baseline", baseline), ("multihop_ask", multihop_ask),
+                                       ("answer_under_ingest", under_ingest),
                                        ("bench_feeds", feeds), ("run_all", bench_time)]
 
 

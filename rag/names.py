@@ -95,3 +95,30 @@ def long_form(word: str, texts: Iterable[str]) -> str:
             if len(form.split()) >= 2:
                 forms[form] = forms.get(form, 0) + 1
     return max(forms, key=lambda f: (forms[f], len(f))) if forms else word
+
+
+PERSON_RUN = re.compile(r"\b[A-Z][a-z][\w'’]*(?:[\s-]+(?:(?:bin|al|de|von|van|da)\s+)?[A-Z][a-z][\w'’]*){1,3}")
+
+
+def by_initials(acronym: str, texts: Iterable[str]) -> str:
+    """The person an all-capitals word stands for by initials in the texts: "SBF" in a story that names
+    "Sam Bankman-Fried" (a hyphenated surname gives one initial per part; a joiner such as "bin" one or
+    none: "MBS" for "Mohammed bin Salman").
+    Three letters or more, one per name part, and the name must be a person's (rag.names.person_like,
+    a hyphen read as a space): "FTX" or "CEO" stay as they are. The most frequent such name wins; with
+    none, the word stays."""
+    if len(acronym) < 3 or not acronym.isalpha() or not acronym.isupper():
+        return acronym
+    forms: dict[str, int] = {}
+    for text in dict.fromkeys(texts):
+        for m in PERSON_RUN.finditer(text):
+            name = re.sub(r"['’]s$", "", m.group())
+            words = re.split(r"[\s-]+", name)
+            while words and words[0].lower() in NOT_NAMES:  # "But Sam Bankman-Fried": the opener is no part
+                words.pop(0)
+            parts = [p for p in words if p not in JOINERS]
+            initials = {"".join(p[0] for p in parts).upper(), "".join(p[0] for p in words).upper()}
+            if parts and acronym in initials and person_like(" ".join(parts)):
+                name = name[name.index(words[0]):]
+                forms[name] = forms.get(name, 0) + 1
+    return max(forms, key=lambda f: (forms[f], len(f))) if forms else acronym

@@ -15,7 +15,7 @@ from rag.answering.evidence import Evidence, about, lexical, question_names, sel
 from rag.answering.qtypes import candidates, fits, names_person, question_type
 from rag.answering.support import check
 from rag.answering.verdicts import Finding, contradicts, decide, missing_names
-from rag.names import in_full, long_form, person_like
+from rag.names import by_initials, in_full, long_form, person_like
 from rag.retrieval.constraints import missing_sources
 from rag.types import Passage
 
@@ -230,6 +230,23 @@ def test_verdicts_yes_no_abstain_and_dates():
     assert decide("Did the coverage change between the two reports?", [a, b]).verdict == "No"
 
 
+def test_one_outlets_coverage_over_time_is_judged_by_contradiction():
+    q_same = "Has TechCrunch's portrayal of the trial stayed consistent between October 2 and October 7?"
+    q_change = "Did TechCrunch's portrayal of the trial change between October 2 and October 7?"
+    close = _finding(q_same, "The trial of the FTX founder starts on Tuesday.", "unsupported", "TechCrunch",
+                     "2023-10-02")
+    # must pass: one outlet's reports found as one side, none contradicting it: no change, whichever way
+    # the reader asks (not "No, TechCrunch does not say so" for a sentence that does not restate it)
+    same = decide(q_same, [close])
+    assert same.verdict == "Yes" and "contradicts" in same.reason
+    assert decide(q_change, [close]).verdict == "No"
+    # must fail: a report that says otherwise is a change
+    said_otherwise = Finding(close.claim, close.outlet, "contradicted", close.evidence, 0.7)
+    assert decide(q_same, [said_otherwise]).verdict == "No" and decide(q_change, [said_otherwise]).verdict == "Yes"
+    # must fail: a question asking no relation keeps the claim's own judgement
+    assert decide("Did TechCrunch report that the trial starts on Tuesday?", [close]).verdict == "No"
+
+
 # --- consensus and briefs ------------------------------------------------------------------------
 def _ev(text: str, publisher: str, score: float, published: str = "2023-10-01", article: str = "") -> Evidence:
     p = _passage(text, publisher, published, article or f"{publisher}-{hash(text) % 1000}")
@@ -332,6 +349,29 @@ def test_a_lone_surname_is_the_person_its_story_named_in_full():
     assert "Sam Altman" not in candidates("person", sentence, q)
     # must fail: a first name alone is not made up: "Mira" stays "Mira" when the story never names her in full
     assert in_full("Mira", ["Mira said no. Sam Altman agreed."]) == "Mira"
+
+
+def test_initials_are_the_person_their_story_names_in_full():
+    story = ("The trial of FTX founder Sam Bankman-Fried began on Tuesday. SBF denies every charge. "
+             "Saudi crown prince Mohammed bin Salman met the CEO of FTX.")
+    q = "Who is accused of fraud for personal gain?"
+    # must pass: "SBF" is the story's Sam Bankman-Fried (a hyphen splits the surname's initials), weighed
+    # as a person and not dropped as an acronym's body; a joiner may give its initial ("MBS")
+    assert candidates("person", "SBF is accused of fraud for personal gain.", q, story) == ["Sam Bankman-Fried"]
+    assert by_initials("MBS", [story]) == "Mohammed bin Salman"
+    # must fail: an acronym whose letters are no person's initials stays ("FTX", "CEO"), as does one of
+    # two letters, which too many names would fit, and one without the story that names the person
+    assert by_initials("FTX", [story]) == "FTX" and by_initials("CEO", [story]) == "CEO"
+    assert by_initials("SB", ["Sam Bankman met Sara Brown."]) == "SB"
+    assert candidates("person", "SBF is accused of fraud for personal gain.", q) == ["SBF"]  # an acronym still
+    # must pass: a headline's initials that its own article never spells out are the person another
+    # article of the evidence names; must fail: the article's own person comes first
+    headline = "SBF trial: what we learned in week three."
+    assert candidates("person", headline, "Who is on trial?", headline, story)[0] == "Sam Bankman-Fried"
+    assert candidates("person", headline, "Who is on trial?", headline + " Sean Bell Franks spoke.", story)[0] \
+        == "Sean Bell Franks"
+    # must fail: initials of a place or a body are not a person's ("North Korea Times" is no NKT person)
+    assert by_initials("NKT", ["The North Korea Times said so."]) == "NKT"
 
 
 def test_a_clipped_name_is_the_body_its_story_named_in_full():

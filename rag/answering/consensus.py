@@ -57,6 +57,7 @@ def _overlap(want: set[str], e: Evidence) -> float:
 REPORTING = frozenset(terms("report reported reports reporting according article articles covered coverage "
                             "discussed mentioned published source sources outlet outlets story stories news both"))
 CLUE_PASSAGES = 3  # passages searched for a clue that the question's own evidence does not bear out
+CLUE_SHARE = 1 / 3  # share of a clue's words a sentence must hold to bear it out
 
 
 def clue_terms(clue: str, name: str, outlets: set[str]) -> set[str]:
@@ -100,7 +101,7 @@ def per_clue(question: str, name: str, evidence: list[Evidence], cited: list[Evi
 
 def _best_for(want: set[str], pool: list[Evidence]) -> Evidence | None:
     pick = max(pool, default=None, key=lambda e: (_overlap(want, e), e.score))
-    return pick if pick is not None and _overlap(want, pick) >= 1 / 3 else None
+    return pick if pick is not None and _overlap(want, pick) >= CLUE_SHARE else None
 
 
 def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
@@ -129,13 +130,14 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     article_text: dict[str, dict[str, None]] = {}
     for e in evidence:
         article_text.setdefault(e.passage.article_id, {})[e.passage.text] = None
+    at_hand = " ".join(dict.fromkeys(e.passage.text for e in evidence))
     weight: dict[str, float] = {}
     support: dict[str, dict[str, Evidence]] = {}
     label: dict[str, str] = {}
     for src, sentences in by_source.items():
         seen: set[str] = set()
         for e in sentences:
-            found = candidates(kind, e.text, question, " ".join(article_text[e.passage.article_id]))
+            found = candidates(kind, e.text, question, " ".join(article_text[e.passage.article_id]), at_hand)
             if kind == "person":  # "Who is the individual ...?" is not answered by "FTX" or "Alameda Research"
                 found = [n for n in found if not body_like(n)]
             for rank, name in enumerate(found[:3]):

@@ -18,6 +18,7 @@ from rag.names import (
     PARTICIPLE,
     TITLES,
     body_like,
+    by_initials,
     in_full,
     long_form,
     person_like,
@@ -69,14 +70,17 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def candidates(kind: str, sentence: str, question: str, context: str = "") -> list[str]:
+def candidates(kind: str, sentence: str, question: str, context: str = "", at_hand: str = "") -> list[str]:
     """Spans of the sentence that could answer a question of this kind, best first (nearest to the
     words the sentence shares with the question); [] for kinds without typed answers.
 
     `context` (the text of the sentence's article at hand) gives a lone word its full form: for a person,
     "Altman" in "since Altman catapulted ChatGPT" is the "Sam Altman" the story named first, and is then
-    weighed as a person's name, which a lone capitalised word is not; for a body or place, "the Fed" of
-    a story that first wrote "the Federal Reserve" is that (rag.names.in_full, long_form)."""
+    weighed as a person's name, which a lone capitalised word is not, and "SBF" the person whose initials
+    it gives (rag.names.by_initials) rather than an acronym's body; for a body or place, "the Fed" of
+    a story that first wrote "the Federal Reserve" is that (rag.names.in_full, long_form). Initials that
+    their own article never spells out (a headline's "SBF trial") are looked up in `at_hand`, the other
+    evidence of the question, when given."""
     q_terms = set(terms(question))
     if kind == "quantity":
         # A number counts only if it stands near a word of the question: "75 days" does not answer
@@ -100,8 +104,9 @@ def candidates(kind: str, sentence: str, question: str, context: str = "") -> li
         if kind == "person":
             if re.search(r"\d", text):
                 continue  # "20s", "Apple's Q4": a person's name holds no digits
-            if context and len(text.split()) == 1 and not text.isupper():
-                text = in_full(text, [context])  # before the demonym test: "Altman" ends like "American"
+            if context and len(text.split()) == 1:
+                # before the demonym test: "Altman" ends like "American"; "SBF" is the story's Sam Bankman-Fried
+                text = initials(text, context, at_hand) if text.isupper() else in_full(text, [context])
         elif kind in {"place", "entity"} and context and len(text.split()) == 1:
             text = long_form(text, [context])  # "the Fed" of a story that first said "the Federal Reserve"
         if kind in {"person", "place", "entity"} and (DEMONYM.fullmatch(text) or TIME_SPAN.fullmatch(text)
@@ -116,6 +121,12 @@ def candidates(kind: str, sentence: str, question: str, context: str = "") -> li
             score *= 2 if person_like(text) else 0.5 if body_like(text) else 1
         scored.append((score, -a, text))
     return [text for *_, text in sorted(scored, reverse=True)]
+
+
+def initials(acronym: str, context: str, at_hand: str) -> str:
+    """The person the acronym's own article names by those initials, else the one the other evidence does."""
+    found = by_initials(acronym, [context])
+    return by_initials(acronym, [at_hand]) if found == acronym and at_hand else found
 
 
 def _window(sentence: str, a: int, b: int, n: int) -> str:

@@ -11,7 +11,8 @@ that outlet's own articles (on the date the claim gives, when it gives one). The
 
 A question that asks whether sources *agree* or *differ* ("was the coverage consistent?", "did the
 reporting change?") is answered from what the sides say: they differ only when a contradiction is
-found between them; otherwise they agree. Every other yes/no question is "Yes" when all its claims
+found between them (or within the one outlet's reports, when the question's sides are one outlet's
+coverage); otherwise they agree. Every other yes/no question is "Yes" when all its claims
 are supported and "No" when one is contradicted or unsupported. The answer cites the evidence of every
 claim and states the dates it compared.
 """
@@ -108,13 +109,17 @@ def decide(question: str, findings: list[Finding]) -> YesNo:
     statuses = {f.status for f in findings}
     sides = [f for f in findings if f.evidence is not None]
     relation = asks(question)
-    if relation and len(sides) >= 2:
+    # Whether reports agree (or the coverage changed) is judged by what contradicts what, also when the
+    # question's reports are found as one side ("has TechCrunch's portrayal of X stayed the same between
+    # October 2 and October 7?"): that the closest sentence does not restate the question is no change.
+    if relation and sides:
         contradicted = [f for f in sides if f.status == "contradicted"]
         differ = bool(contradicted) or sides_disagree(sides)
         agree_asked = relation == "agree"
         why = (f"They differ: {_who(contradicted[0])} says otherwise." if contradicted else
                "They differ: the reports give different figures." if differ else
-               "The reports compared do not contradict each other.")
+               "The reports compared do not contradict each other." if len(sides) >= 2 else
+               f"Nothing found in {_who(sides[0])} contradicts its report cited here.")
         return YesNo("No" if differ == agree_asked else "Yes", findings, why)
     if statuses <= {"supported"}:
         return YesNo("Yes", findings, "Each part is supported by the articles:" if len(findings) > 1 else "")
