@@ -6,6 +6,7 @@ checks (rag.answering), so they agree on what counts as a person's name."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from rag.language import is_acronym, is_capitalised
@@ -64,7 +65,7 @@ def in_full(name: str, texts: Iterable[str]) -> str:
     stops at a role or sentence opener ("CEO", "The"), an acronym, a possessive or a capitalised verb:
     "OpenAI CEO Sam Altman" writes "Sam Altman" in full."""
     pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
-    forms: dict[str, int] = {}
+    forms: Counter[str] = Counter()
     for text in dict.fromkeys(texts):
         for m in pattern.finditer(text):
             head: list[str] = []
@@ -74,11 +75,13 @@ def in_full(name: str, texts: Iterable[str]) -> str:
                     break  # that is not part of it ("OpenAI CEO Sam Altman", "Using Caroline Ellison")
                 head.insert(0, w)
             if head:
-                form = " ".join(head + [name])
-                forms[form] = forms.get(form, 0) + 1
-    if not forms:
-        return name
-    return max(forms, key=lambda f: (forms[f], len(f)))
+                forms[" ".join(head + [name])] += 1
+    return most_written(forms, name)
+
+
+def most_written(forms: Counter[str], default: str) -> str:
+    """The form the texts write most often (then the longest), or `default` when they give none."""
+    return max(forms, key=lambda f: (forms[f], len(f))) if forms else default
 
 
 def long_form(word: str, texts: Iterable[str]) -> str:
@@ -88,13 +91,13 @@ def long_form(word: str, texts: Iterable[str]) -> str:
     if len(word) < 3 or not is_capitalised(word) or word.isupper():
         return word
     pattern = re.compile(rf"\b{re.escape(word)}[a-z]+(?:\s+[A-Z][\w'’-]*)+")
-    forms: dict[str, int] = {}
+    forms: Counter[str] = Counter()
     for text in dict.fromkeys(texts):
         for m in pattern.finditer(text):
             form = re.sub(r"['’]s$", "", m.group())
             if len(form.split()) >= 2:
-                forms[form] = forms.get(form, 0) + 1
-    return max(forms, key=lambda f: (forms[f], len(f))) if forms else word
+                forms[form] += 1
+    return most_written(forms, word)
 
 
 PERSON_RUN = re.compile(r"\b[A-Z][a-z][\w'’]*(?:[\s-]+(?:(?:bin|al|de|von|van|da)\s+)?[A-Z][a-z][\w'’]*){1,3}")
@@ -109,7 +112,7 @@ def by_initials(acronym: str, texts: Iterable[str]) -> str:
     none, the word stays."""
     if len(acronym) < 3 or not acronym.isalpha() or not acronym.isupper():
         return acronym
-    forms: dict[str, int] = {}
+    forms: Counter[str] = Counter()
     for text in dict.fromkeys(texts):
         for m in PERSON_RUN.finditer(text):
             name = re.sub(r"['’]s$", "", m.group())
@@ -119,6 +122,5 @@ def by_initials(acronym: str, texts: Iterable[str]) -> str:
             parts = [p for p in words if p not in JOINERS]
             initials = {"".join(p[0] for p in parts).upper(), "".join(p[0] for p in words).upper()}
             if parts and acronym in initials and person_like(" ".join(parts)):
-                name = name[name.index(words[0]):]
-                forms[name] = forms.get(name, 0) + 1
-    return max(forms, key=lambda f: (forms[f], len(f))) if forms else acronym
+                forms[name[name.index(words[0]):]] += 1
+    return most_written(forms, acronym)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from rag.answering.consensus import Consensus, per_clue, several_clues
+from rag.answering.consensus import Consensus, outlet_terms, per_clue, several_clues
 from rag.answering.evidence import Evidence
 from rag.answering.qtypes import candidates, fits, question_type
 from rag.pipeline import Pipeline
-from rag.retrieval.constraints import by_outlet, outlet
+from rag.retrieval.constraints import by_outlet
 from rag.text import terms
 from rag.types import Passage
 
@@ -142,8 +142,7 @@ def compose_consensus(question: str, agreed: Consensus, evidence: list[Evidence]
     support = agreed.support[:MAX_SUPPORT]
     naming = len(support)  # the sentences that name the answer; the clues' own sentences follow
     if several_clues(question):
-        outlets = {t for p in publishers for t in terms(outlet(p))}
-        support += per_clue(question, agreed.name, evidence, support, outlets, search)
+        support += per_clue(question, agreed.name, evidence, support, outlet_terms(publishers), search)
     body = " ".join([f"{agreed.name} [{', '.join(str(n) for n in range(1, naming + 1))}]."]
                     + [quote(e, n, also=n > 1) for n, e in enumerate(support, 1)])
     return body, support

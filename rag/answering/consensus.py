@@ -60,6 +60,11 @@ CLUE_PASSAGES = 3  # passages searched for a clue that the question's own eviden
 CLUE_SHARE = 1 / 3  # share of a clue's words a sentence must hold to bear it out
 
 
+def outlet_terms(publishers: Iterable[str]) -> set[str]:
+    """The terms of every stored outlet's name: never an answer's name, nor a clue's."""
+    return {t for p in publishers for t in terms(outlet(p))}
+
+
 def clue_terms(clue: str, name: str, outlets: set[str]) -> set[str]:
     """What a clue asks to be borne out: its content terms, without the answer's own name, outlet names
     and reporting words."""
@@ -88,7 +93,7 @@ def per_clue(question: str, name: str, evidence: list[Evidence], cited: list[Evi
         if len(want) < 3 or len(cited) + len(out) >= MAX_CLUE_CITATIONS:
             continue
         taken = {e.passage.article_id for e in cited + out}
-        if any(_overlap(want, e) >= 1 / 3 for e in cited + out):
+        if any(_overlap(want, e) >= CLUE_SHARE for e in cited + out):
             continue  # a cited sentence already bears this clue out
         pick = _best_for(want, [e for e in about_it if e.passage.article_id not in taken])
         if pick is None and search is not None:
@@ -118,7 +123,7 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     best = evidence[0].score
     by_article = len(named or []) < 2
     wanted = set() if by_article else {outlet(p) for group in named or [] for p in group}
-    outlets = {t for p in publishers for t in terms(outlet(p))}
+    outlets = outlet_terms(publishers)
     by_source: dict[str, list[Evidence]] = {}
     for e in evidence:
         src = _source(e, by_article)
@@ -127,9 +132,10 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
         if len(by_source.setdefault(src, [])) < PER_SOURCE:
             by_source[src].append(e)
     # Each article's passages at hand, where a lone surname finds the full name the story gave first.
-    article_text: dict[str, dict[str, None]] = {}
+    passages: dict[str, dict[str, None]] = {}
     for e in evidence:
-        article_text.setdefault(e.passage.article_id, {})[e.passage.text] = None
+        passages.setdefault(e.passage.article_id, {})[e.passage.text] = None
+    article_text = {article: " ".join(texts) for article, texts in passages.items()}
     at_hand = " ".join(dict.fromkeys(e.passage.text for e in evidence))
     weight: dict[str, float] = {}
     support: dict[str, dict[str, Evidence]] = {}
@@ -137,7 +143,7 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     for src, sentences in by_source.items():
         seen: set[str] = set()
         for e in sentences:
-            found = candidates(kind, e.text, question, " ".join(article_text[e.passage.article_id]), at_hand)
+            found = candidates(kind, e.text, question, article_text[e.passage.article_id], at_hand)
             if kind == "person":  # "Who is the individual ...?" is not answered by "FTX" or "Alameda Research"
                 found = [n for n in found if not body_like(n)]
             for rank, name in enumerate(found[:3]):
