@@ -9,14 +9,14 @@ PYTHON ?= python3.11
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Reinstall only when the dependency list changes; the int8 ONNX export of the embedding model and the
-# Q8_0 copy of the bundled LLM are made here from the files on disk (or on first use). torch is installed
+# Reinstall only when the dependency list or its pinned versions (constraints.txt) change; the int8 ONNX
+# export of the embedding model and the Q8_0 copy of the bundled LLM are made here from the files on disk (or on first use). torch is installed
 # first and pinned: the CPU build lies on this machine's disk, while letting a dependency resolve it would
 # pull a CUDA build.
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	$(PY) -m rag.ingest.onnx_export
 	$(PY) -m rag.answering.gguf_requant
 	touch $(STAMP)

@@ -140,9 +140,9 @@ def write(name: str, data: dict[str, Any]) -> Path:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "?")
-    return f"{os.cpu_count()} CPUs, {model}"
+    from rag.machine import describe
+
+    return describe()
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from evals.datasets import Question, load_jsonl, load_multihop
 from evals.metrics import contains, evidence_retrieval, gold_polarity, retrieval, said_polarity, token_f1, with_types
 from evals.report import summary_lines, write_outputs
+from rag.machine import describe
 
 if TYPE_CHECKING:
     from rag.answering.result import Answer
@@ -154,6 +155,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         "k": args.k or settings.k, "provider": settings.provider, "model": settings.llm_model or "default",
         "retrieval": args.retrieval or settings.retrieval, "question_constraints": not args.no_constraints,
         "rerank": not args.no_rerank and (args.retrieval or settings.retrieval) == "hybrid",
+        "machine": describe(),
     }
     write_outputs(args.out, metrics, records)
     if args.readme:

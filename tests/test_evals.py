@@ -96,15 +96,21 @@ def test_multihop_format_on_the_sample(tmp_path):
     assert m["hits@10"] == 1.0  # every evidence article is retrieved in this small corpus
 
 
-def _floors(name: str) -> dict[str, float]:
-    return json.loads((ROOT / "evals" / "floors.json").read_text())[name]
+def _floors(name: str) -> tuple[dict[str, float], float]:
+    """One gate's floors and how far below them another machine's kernels may land (floors.json's note says why)."""
+    floors = json.loads((ROOT / "evals" / "floors.json").read_text())
+    return floors[name], floors.get("_tolerance", {}).get(name, 0.0)
 
 
-def _above(m: dict, floors: dict[str, float]) -> None:
+def _above(m: dict, gate: tuple[dict[str, float], float]) -> None:
+    floors, tolerance = gate
+    failed = []
     for key, floor in floors.items():
         where, _, metric = key.rpartition("/")  # "comparison_query/yesno_balanced_accuracy": one type's
         value = m["by_type"][where][metric] if where else m[metric]
-        assert value is not None and value >= floor, f"{key} fell to {value} (floor {floor})"
+        if value is None or value < floor - tolerance:
+            failed.append(f"{key} fell to {value} (floor {floor}, tolerance {tolerance})")
+    assert not failed, f"on {m['config'].get('machine', '?')}: " + "; ".join(failed)
 
 
 @pytest.mark.llm
