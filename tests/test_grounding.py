@@ -4,6 +4,8 @@ real bundled one."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import make_pipeline
 
@@ -311,6 +313,30 @@ def test_candidates_skip_dates_and_titles():
     assert found[0] == "Caroline Ellison" and "December 14" not in found
 
 
+def test_a_possessive_splits_a_name_into_its_owner_and_what_it_owns():
+    q = "Which company is set to release updated gaming hardware on November 16?"
+    found = candidates("entity", "Valve’s Steam Deck OLED ships on November 16 with 300 improvements.", q)
+    # must pass: the company is a candidate of its own, beside its product
+    assert set(found) == {"Valve", "Steam Deck OLED"}
+    # must fail: the owner and the thing owned are never one name ("Valve’s Steam Deck OLED")
+    assert not any("’" in c or "'" in c for c in found)
+    # a plural possessive too; and a name that is one name is not split
+    assert set(candidates("entity", "The Dolphins’ Tyreek Hill ran 157 yards.", "Which player ran 157 yards?")) \
+        == {"Dolphins", "Tyreek Hill"}
+    assert candidates("entity", "The Federal Reserve of New York held rates.", "Which bank held rates?") \
+        == ["Federal Reserve of New York"]
+
+
+def test_an_entity_candidate_is_capitalised_and_may_hold_digits():
+    q = "Which player is on track for a 2,000-yard season?"
+    sentence = "The Dolphins wide receiver Tyreek Hill is on track for a $2,000-plus bonus and a 2,000-yard season."
+    found = candidates("entity", sentence, q)
+    # must fail: a number's tail ("000-plus") has no capital letter, so it is no name
+    assert not any(re.fullmatch(r"[\d,]*\d{3}[\w-]*", c) for c in found) and "Tyreek Hill" in found
+    # must pass: a name that holds digits is still one
+    assert "GPT-4" in candidates("entity", "OpenAI released GPT-4 on March 14.", "Which model did OpenAI release?")
+
+
 def test_a_question_of_several_clues_takes_the_name_the_articles_share():
     question = ("Which company, covered by Engadget and Polygon, is set to release an updated handheld with a "
                 "brighter screen, and is now cutting prices of the older model?")
@@ -335,6 +361,24 @@ def test_consensus_gives_the_name_as_its_article_writes_it_in_full():
     # ("... by Alphabet. Google") is no part of it
     other = _ev("This week Google’s ChatGPT rival shipped. It was made by Alphabet. Google said so.", "X", 0.9)
     assert full_name("ChatGPT", [other]) == "ChatGPT" and full_name("Google", [other]) == "Google"
+
+
+def test_consensus_finds_the_full_name_in_the_whole_article_not_only_the_passages_at_hand():
+    # The retrieved passages say only "Bankman-Fried"; the story named him in full in its first passage.
+    stories = {"a": "Sam Bankman-Fried, the founder of FTX, went on trial. Bankman-Fried was accused of fraud.",
+               "b": "FTX founder Sam Bankman-Fried faces seven counts. Bankman-Fried denies them."}
+    evidence = [_ev("Bankman-Fried was accused of fraud.", "Fortune", 0.9, article="a"),
+                _ev("Bankman-Fried denies the fraud counts.", "TechCrunch", 0.8, article="b")]
+    q = "Who is accused of fraud, as reported by both Fortune and TechCrunch?"
+    args = (q, evidence, ["Fortune", "TechCrunch"], [["Fortune"], ["TechCrunch"]])
+    # must pass: with each article's whole text, the answer is the name as the stories write it in full
+    found = consensus(*args, article=lambda a: stories.get(a, ""))
+    assert found is not None and found.name == "Sam Bankman-Fried" and found.sources == 2
+    # must fail: with the passages alone, nothing says the first name, and none is made up
+    alone = consensus(*args)
+    assert alone is not None and alone.name == "Bankman-Fried"
+    # must fail: an article the store does not know ("") falls back to the passages, never to another story
+    assert consensus(*args, article=lambda a: "").name == "Bankman-Fried"
 
 
 def test_a_lone_surname_is_the_person_its_story_named_in_full():

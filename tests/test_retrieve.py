@@ -115,3 +115,17 @@ def test_top_n_is_a_stable_sort_cut_short_ties_included():
     for n in (1, 7, 30, 4999, 5000, 6000):
         assert top_n(values, n).tolist() == np.argsort(-values, kind="stable")[:n].tolist()
     assert top_n(np.zeros(0, dtype=np.float32), 5).tolist() == []
+
+
+def test_an_articles_whole_text_comes_from_its_chunks_in_order(seeded):
+    index = seeded.local_index()
+    article = index.article_ids[0]
+    rows = sorted((i for i, a in enumerate(index.article_ids) if a == article), key=lambda i: index.spans[i][0])
+    whole = index.article_text(article)
+    # must pass: every chunk of the article, in the order of its offsets, and no other article's
+    at = [whole.index(index.texts[i]) for i in rows]
+    assert len(rows) >= 2 and at == sorted(at) and at[0] == 0
+    other = next(i for i, a in enumerate(index.article_ids) if a != article)
+    assert index.texts[other] not in whole
+    # must fail: an article the index does not hold has no text, rather than an error
+    assert index.article_text("no-such-article") == ""

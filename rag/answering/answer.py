@@ -155,7 +155,7 @@ def agreement(question: str, evidence: list[Evidence], pipe: Pipeline, named: li
     clues together; None when the best sentence should answer instead."""
     if len(named) < 2 and not several_clues(question):
         return None
-    agreed = consensus(question, evidence, pipe.publishers(), named)
+    agreed = consensus(question, evidence, pipe.publishers(), named, pipe.local_index().article_text)
     if agreed is not None and len(named) < 2 and agreed.sources < 2:
         return None  # one article alone: the best sentence answers (LLM path)
     return agreed

@@ -110,13 +110,17 @@ def _best_for(want: set[str], pool: list[Evidence]) -> Evidence | None:
 
 
 def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str] = (),
-              named: list[list[str]] | None = None) -> Consensus | None:
+              named: list[list[str]] | None = None,
+              article: Callable[[str], str] | None = None) -> Consensus | None:
     """The best-supported answer of the kind the question asks for (a person, place or named entity),
     or None when the question asks for something else or no candidate is found.
 
     `named` holds the outlets the question names (groups of stored publisher names); when it holds two
     or more, only their sentences count and each outlet is one source; otherwise each article is one.
-    `publishers` (every stored name) keeps an outlet's own name from being the answer."""
+    `publishers` (every stored name) keeps an outlet's own name from being the answer. `article` gives
+    an article's whole stored text (rag.retrieval.local_index.LocalIndex.article_text): a story names
+    "Sam Bankman-Fried" or "the Federal Reserve" once, often in a passage the question did not retrieve,
+    and says "Bankman-Fried" or "the Fed" after; without it, the passages at hand are searched."""
     kind = question_type(question)
     if kind not in {"person", "place", "entity"} or not evidence:
         return None
@@ -135,7 +139,7 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     passages: dict[str, dict[str, None]] = {}
     for e in evidence:
         passages.setdefault(e.passage.article_id, {})[e.passage.text] = None
-    article_text = {article: " ".join(texts) for article, texts in passages.items()}
+    article_text = {a: (article(a) if article else "") or " ".join(texts) for a, texts in passages.items()}
     at_hand = " ".join(dict.fromkeys(e.passage.text for e in evidence))
     weight: dict[str, float] = {}
     support: dict[str, dict[str, Evidence]] = {}
@@ -160,13 +164,15 @@ def consensus(question: str, evidence: list[Evidence], publishers: Iterable[str]
     _merge_partial_names(weight, support, label)
     key = max(weight, key=lambda k: (len(support[k]), weight[k]))
     backing = sorted(support[key].values(), key=lambda e: -e.score)
-    return Consensus(full_name(label[key], backing + evidence), backing, len(backing))
+    whole = [article_text[a] for a in dict.fromkeys(e.passage.article_id for e in backing)]
+    return Consensus(full_name(label[key], backing + evidence, whole), backing, len(backing))
 
 
-def full_name(name: str, support: list[Evidence]) -> str:
+def full_name(name: str, support: list[Evidence], articles: Iterable[str] = ()) -> str:
     """The name as its articles write it in full (rag.names.in_full) in the passages of `support`: the
-    sentences that name it first; the other evidence passages may hold the first mention."""
-    return in_full(name, (e.passage.text for e in support))
+    sentences that name it first; the other evidence passages, and the whole `articles` the answer is
+    drawn from, may hold the first mention."""
+    return in_full(name, [*(e.passage.text for e in support), *articles])
 
 
 def _merge_partial_names(weight: dict[str, float], support: dict[str, dict[str, Evidence]],

@@ -90,8 +90,10 @@ def candidates(kind: str, sentence: str, question: str, context: str = "", at_ha
     elif kind == "time":
         spans = [(m.start(), m.end()) for m in TIME_SPAN.finditer(sentence)]
     elif kind in {"person", "place", "entity"}:
-        spans = [_trim(sentence, m.start(), m.end(), q_terms) for m in NAME_SPAN.finditer(sentence)]
-        spans = [(a, b) for a, b in spans if re.search(r"[A-Za-z]", sentence[a:b])]
+        spans = [_trim(sentence, a, b, q_terms) for m in NAME_SPAN.finditer(sentence)
+                 for a, b in _owner_and_owned(m.group(), m.start())]
+        # A name has a capital letter: "GPT-4" and "iPhone" do, the "000-plus" of "$2,000-plus" does not.
+        spans = [(a, b) for a, b in spans if re.search(r"[A-Z]", sentence[a:b])]
     else:
         return []
     # A span that only repeats the question, up to inflection ("Koreans" for a question on "North Korea"),
@@ -127,6 +129,20 @@ def initials(acronym: str, context: str, at_hand: str) -> str:
     """The person the acronym's own article names by those initials, else the one the other evidence does."""
     found = by_initials(acronym, [context])
     return by_initials(acronym, [at_hand]) if found == acronym and at_hand else found
+
+
+POSSESSIVE = re.compile(r"['’]s?\s+")
+
+
+def _owner_and_owned(span: str, at: int) -> list[tuple[int, int]]:
+    """A run of capitalised words split at its possessives: "Valve’s Steam Deck OLED" names two things,
+    the company and its product, and either may be the answer asked for."""
+    out, start = [], 0
+    for m in POSSESSIVE.finditer(span):
+        out.append((at + start, at + m.start()))
+        start = m.end()
+    out.append((at + start, at + len(span)))
+    return out
 
 
 def _window(sentence: str, a: int, b: int, n: int) -> str:

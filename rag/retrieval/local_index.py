@@ -44,6 +44,7 @@ class LocalIndex:
     _df: np.ndarray = field(init=False, repr=False)
     _publisher_codes: np.ndarray = field(init=False, repr=False)
     _publisher_index: dict[str, int] = field(init=False, repr=False)
+    _rows_of: dict[str, list[int]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.positions = {cid: i for i, cid in enumerate(self.ids)}
@@ -115,6 +116,17 @@ class LocalIndex:
                         "start": self.spans[i][0], "end": self.spans[i][1]}
                 out[cid] = passage(cid, self.texts[i], meta, 0.0)
         return out
+
+    def article_text(self, article_id: str) -> str:
+        """An article's stored text from its chunks in order ("" when not indexed): where a story names
+        someone in full once, before the passages a question retrieved."""
+        if self._rows_of is None:  # built on first use: most questions never ask
+            rows: dict[str, list[int]] = {}
+            for i, article in enumerate(self.article_ids[:len(self.texts)]):
+                rows.setdefault(article, []).append(i)
+            self._rows_of = rows
+        rows = sorted(self._rows_of.get(article_id, []), key=lambda i: self.spans[i][0])
+        return " ".join(self.texts[i] for i in rows)
 
     def vectors_of(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         return {c: self.vectors[self.positions[c]] for c in chunk_ids if c in self.positions}
