@@ -21,7 +21,12 @@ NOT_NAMES = {"the", "a", "an", "but", "and", "according", "on", "in", "at", "as"
              "cofounder", "former", "senator", "minister", "secretary", "dr", "prof", "sir", "coach", "gov",
              "governor", "director", "executive",
              # quantifiers that open a sentence ("Many, including ...", "Both sides ..."): never who is asked for
-             "many", "some", "several", "most", "few", "all", "both", "others", "each", "every", "these", "those"}
+             "many", "some", "several", "most", "few", "all", "both", "others", "each", "every", "these", "those",
+             # conjunctions, adverbs and auxiliaries that open a sentence or a question ("Whereas Google ...",
+             # "Could Google ...", "Once Valve ..."), capitalised only by their place
+             "whereas", "though", "once", "maybe", "perhaps", "then", "how", "why", "what", "where", "who",
+             "is", "are", "was", "were", "could", "would", "should", "beyond", "other", "another", "so", "yet",
+             "also", "even", "now", "here", "thus", "instead", "still", "just", "only", "unlike", "whether"}
 JOINERS = ("of", "de", "al", "bin", "von", "van", "da", "der", "the")  # inside a name, never at its edge
 _NAME = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|\w*\d[\w-]*)"
 _JOIN = rf"(?:\s+(?:{'|'.join(JOINERS)})\s+|\s+|-)"
@@ -60,18 +65,27 @@ PARTICIPLE = re.compile(r"[A-Z][a-z]+(?:ing|ed)")  # "Using", "Loading", "Confir
 
 def in_full(name: str, texts: Iterable[str]) -> str:
     """The name as the texts write it in full: a story names "Sam Bankman-Fried" once and then says
-    "Bankman-Fried". Of the forms that end with the name and add only capitalised words before it
-    ("Sam", "Taylor"), the most frequent wins (then the longest); with none, the name stays. The form
-    stops at a role or sentence opener ("CEO", "The"), an acronym, a possessive or a capitalised verb:
-    "OpenAI CEO Sam Altman" writes "Sam Altman" in full."""
-    pattern = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}){re.escape(name)}(?![\w-])")
+    "Bankman-Fried". Only a one-word name is completed, by the one or two capitalised words right before
+    it on the same line; of those forms the most frequent wins (then the longest); with none, the name
+    stays. The form stops at a role or sentence opener ("CEO", "The"), an acronym, a possessive, a
+    capitalised verb, and at a word the texts also write in lower case: "Other Google", "Whereas Google"
+    and "Singer Taylor Swift" capitalise an ordinary word by its place, while "Sam" or "Taylor" is a
+    name wherever it stands. "OpenAI CEO Sam Altman" writes "Sam Altman" in full."""
+    if len(name.split()) != 1:
+        return name  # "Sam Altman", "Steam Deck OLED": already a whole name
+    texts = list(dict.fromkeys(texts))
+    pattern = re.compile(rf"((?:[A-Z][\w'’.-]*[^\S\n]+){{1,2}}){re.escape(name)}(?![\w-])")
+    lower: set[str] | None = None  # the words the texts write in lower case, gathered once if needed
     forms: Counter[str] = Counter()
-    for text in dict.fromkeys(texts):
+    for text in texts:
         for m in pattern.finditer(text):
+            if lower is None:
+                lower = {w for t in texts for w in re.findall(r"\b[a-z][\w'’-]*", t)}
             head: list[str] = []
-            for w in reversed(m.group(1).split()):  # the capitalised words right before the name, up to one
+            for w in reversed(m.group(1).split()):  # the capitalised words right before the name
                 if w.lower().strip(".") in NOT_NAMES or (w.endswith(".") and len(w) > 2) \
-                        or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w) or is_acronym(w):
+                        or re.search(r"['’]s?$", w) or PARTICIPLE.fullmatch(w) or is_acronym(w) \
+                        or w.lower() in lower:
                     break  # that is not part of it ("OpenAI CEO Sam Altman", "Using Caroline Ellison")
                 head.insert(0, w)
             if head:

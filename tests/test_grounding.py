@@ -381,6 +381,18 @@ def test_consensus_finds_the_full_name_in_the_whole_article_not_only_the_passage
     assert consensus(*args, article=lambda a: "").name == "Bankman-Fried"
 
 
+def test_a_name_is_completed_only_by_words_that_are_names():
+    story = ("Other Google products were shown. Google said so. Singer Taylor Swift sang; the singer is "
+             "on tour, and Swift is everywhere. Whereas Google waited, other firms did not.\nAndroids\n\nRosenberg spoke.")
+    # must pass: a first name before a surname on the same line
+    assert in_full("Swift", [story]) == "Taylor Swift"
+    # must fail: a word the story also writes in lower case ("other", "whereas", "singer") is capitalised
+    # by its place, not part of the name; a name never runs across a line break; a whole name stays whole
+    assert in_full("Google", [story]) == "Google"
+    assert in_full("Rosenberg", [story]) == "Rosenberg"
+    assert in_full("Taylor Swift", [story]) == "Taylor Swift"
+
+
 def test_a_lone_surname_is_the_person_its_story_named_in_full():
     q = "Who is the Silicon Valley prodigy recognised since his early twenties?"
     sentence = "Altman, now 38, has been seen as a Silicon Valley wunderkind since his early 20s."
