@@ -383,7 +383,8 @@ def test_consensus_finds_the_full_name_in_the_whole_article_not_only_the_passage
 
 def test_a_name_is_completed_only_by_words_that_are_names():
     story = ("Other Google products were shown. Google said so. Singer Taylor Swift sang; the singer is "
-             "on tour, and Swift is everywhere. Whereas Google waited, other firms did not.\nAndroids\n\nRosenberg spoke.")
+             "on tour, and Swift is everywhere. Whereas Google waited, other firms did not."
+             "\nAndroids\n\nRosenberg spoke.")
     # must pass: a first name before a surname on the same line
     assert in_full("Swift", [story]) == "Taylor Swift"
     # must fail: a word the story also writes in lower case ("other", "whereas", "singer") is capitalised
