@@ -10,9 +10,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
 # Reinstall only when the dependency list or its pinned versions (constraints.txt) change; the int8 ONNX
-# export of the embedding model and the Q8_0 copy of the bundled LLM are made here from the files on disk (or on first use). torch is installed
-# first and pinned: the CPU build lies on this machine's disk, while letting a dependency resolve it would
-# pull a CUDA build.
+# export of the embedding model and the Q8_0 copy of the bundled LLM are made here from the files on disk
+# (or on first use). torch is installed first and pinned: the CPU build lies on this machine's disk, while
+# letting a dependency resolve it would pull a CUDA build.
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import percentile
+from rag.machine import describe as machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -137,12 +138,6 @@ def write(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
-
-
-def machine() -> str:
-    from rag.machine import describe
-
-    return describe()
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

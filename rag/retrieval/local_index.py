@@ -120,13 +120,12 @@ class LocalIndex:
     def article_text(self, article_id: str) -> str:
         """An article's stored text from its chunks in order ("" when not indexed): where a story names
         someone in full once, before the passages a question retrieved."""
-        if self._rows_of is None:  # built on first use: most questions never ask
+        if self._rows_of is None:  # built on first use, each article's rows in offset order: most questions never ask
             rows: dict[str, list[int]] = {}
             for i, article in enumerate(self.article_ids[:len(self.texts)]):
                 rows.setdefault(article, []).append(i)
-            self._rows_of = rows
-        rows = sorted(self._rows_of.get(article_id, []), key=lambda i: self.spans[i][0])
-        return " ".join(self.texts[i] for i in rows)
+            self._rows_of = {a: sorted(r, key=lambda i: self.spans[i][0]) for a, r in rows.items()}
+        return " ".join(self.texts[i] for i in self._rows_of.get(article_id, []))
 
     def vectors_of(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         return {c: self.vectors[self.positions[c]] for c in chunk_ids if c in self.positions}
