@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import WORK, table, write  # noqa: E402
+from benchmarks.common import table, write  # noqa: E402
 
 LAYERS, HIDDEN, FFN = 6, 384, 1536
 THREADS = 2
@@ -56,6 +56,7 @@ def gemm_ceiling(m: int = 4096, k: int = HIDDEN, n: int = FFN, repeats: int = 20
 
 
 def sample_texts(limit: int = 400) -> list[str]:
+    from benchmarks.bench_vs_plain import sample_folder
     from rag.config import Settings
     from rag.ingest.articles import chunked
     from rag.ingest.loaders import load
@@ -63,7 +64,9 @@ def sample_texts(limit: int = 400) -> list[str]:
 
     settings = Settings(_env_file=None)
     texts: list[str] = []
-    for path in sorted((WORK / "bbc400").glob("*.txt")):
+    # The 400-file sample of bench_vs_plain, made here if that has not run yet (run alone, this read an empty
+    # folder and reported nan).
+    for path in sorted(sample_folder().glob("*.txt")):
         for raw in load(path, 10_000_000):
             article = parse(raw)
             texts += chunked(article, settings)[1]
