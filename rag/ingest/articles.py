@@ -82,13 +82,13 @@ def write(article: Article, settings: Settings, store: Store, embedder: Sentence
     or None when should_stop() turned true before anything was stored."""
     chunks, texts = chunked(article, settings)
     if should_stop is None:
-        vectors = embedder.encode(texts)
+        vectors = embedder.encode_many(texts)
     else:  # embedded a slice at a time, so that a long article can be stopped part way (nothing stored)
         parts = []
         for i in range(0, len(texts), STOP_EVERY):
             if should_stop():
                 return None
-            parts.append(embedder.encode(texts[i:i + STOP_EVERY]))
+            parts.append(embedder.encode_many(texts[i:i + STOP_EVERY]))
         vectors = np.concatenate(parts) if parts else embedder.encode([])
     article.story_id = article.story_id or story_of(article, mean_vector(vectors), store)
     store.write_article(article, chunks, vectors)

@@ -189,7 +189,7 @@ def _embed(items: list[Item], job: Job) -> list[np.ndarray | None]:
             give_way(job.settings)  # an answer being computed gets the CPU first
         part = order[start:start + SLICE]
         with job.times.stage("embed"):
-            vectors = job.embedder.encode([texts[i][0] for i in part])
+            vectors = job.embedder.encode_many([texts[i][0] for i in part])
         for i, vector in zip(part, vectors, strict=True):
             _, n, k = texts[i]
             out[n][k] = vector

@@ -14,11 +14,14 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
+
+BULK_BATCH = 1  # ingest's batch size with spinning threads (benchmarks/bench_embed_limit.py)
 
 
 class SentenceEmbeddings(Embeddings):
@@ -43,8 +46,12 @@ class SentenceEmbeddings(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self._encode(texts).astype(np.float32)
 
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """`encode` for bulk work (ingest), where nothing else waits for the CPU between two batches."""
+        return self.encode(texts)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
+        return self.encode_many(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
@@ -66,29 +73,48 @@ class OnnxEmbeddings(SentenceEmbeddings):
         # The env var (rag/__init__.py) is read when onnxruntime loads; this covers an embedder built
         # by a program that imported onnxruntime before newsdesk.
         ort.disable_telemetry_events()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        self.onnx_path, self.threads = onnx_path, threads or os.cpu_count() or 1
         # After a run, onnxruntime's threads spin waiting for the next one. On 2 cores that starves
         # whatever runs next: at query time numpy's BLAS threads and llama.cpp's. Off, the question path at
-        # 100k chunks took half the time, and ingest took as long as before (README, "Speed").
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        # 100k chunks took half the time (README, "Speed").
+        self.session = self._session(spinning=False)
+        self._bulk: Any = None  # the ingest session, made on first use
         self.batch_size = batch_size
         self.dimension = int(self.session.get_outputs()[0].shape[1] or _hidden_size(root))
 
+    def _session(self, spinning: bool) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        options.log_severity_level = 3
+        return ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """Ingest's path: its own session whose threads spin between runs (in bulk, the next run is the
+        embedder's own), one chunk per run. Unpadded, a chunk's vector also no longer depends on the
+        chunks that happened to share its batch. benchmarks/bench_embed_limit.py compares the two."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._bulk is None:
+            self._bulk = self._session(spinning=True)
+        return self._run(self._bulk, texts, BULK_BATCH)
+
     def _encode(self, texts: list[str]) -> np.ndarray:
-        # Similar lengths share a batch so little is spent on padding; small batches stay in cache
-        # (batch 4 ran 102 chunks/s here, batch 32 69; re-measured with cross-article sorting: 76 vs 66-70).
+        return self._run(self.session, texts, self.batch_size)
+
+    def _run(self, session: Any, texts: list[str], batch_size: int) -> np.ndarray:
+        # Similar lengths share a batch so little is spent on padding; small batches stay in cache.
         order = np.argsort([len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for start in range(0, len(texts), batch_size):
+            idx = order[start:start + batch_size]
             encoded = self.tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[idx] = self.session.run(None, feeds)[0]
+            out[idx] = session.run(None, feeds)[0]
         return out
 
 
